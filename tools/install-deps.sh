@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages mvm builds and tests with. The one list, used by README.md
+# and .ci/run. Uses sudo only when not already root.
+set -euo pipefail
+packages=(
+	build-essential pkg-config clang llvm
+	libseccomp-dev libyaml-dev libjansson-dev libsodium-dev libcmocka-dev
+	bison flex
+	python3 python3-jsonschema python3-yaml
+	busybox strace
+)
+run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+export DEBIAN_FRONTEND=noninteractive
+run apt-get update -q
+run apt-get install -y -q --no-install-recommends "${packages[@]}"
