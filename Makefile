@@ -25,11 +25,20 @@ TEST_SRC     := $(sort $(wildcard tests/test_*.c))
 
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 COMPILER_OBJ := $(COMPILER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/stdlib_embed.o
+
+# Each part may add a fragment (grammar/grammar.mk, runtime/runtime.mk, bench/bench.mk, ...).
+# A fragment appends to these and adds its own rules; it never redefines the ones above.
+EXTRA_COMPILER_OBJ :=
+EXTRA_BINS         :=
+EXTRA_TEST_HELPERS :=
+EXTRA_CLEAN        :=
+include $(sort $(wildcard */*.mk))
+COMPILER_OBJ += $(EXTRA_COMPILER_OBJ)
 TEST_BIN     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HELPERS := $(BUILD)/tests/json_vs_bpf $(BUILD)/tests/run_with_filter $(BUILD)/tests/probe
 
 .PHONY: all check check-unit check-shell asan install clean regen-syscalls
-all: $(BUILD)/bin/mvmc $(TEST_BIN) $(TEST_HELPERS)
+all: $(BUILD)/bin/mvmc $(EXTRA_BINS) $(TEST_BIN) $(TEST_HELPERS) $(EXTRA_TEST_HELPERS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard lib/*.h compiler/*.h tests/*.h)
 	@mkdir -p $(dir $@)
