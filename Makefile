@@ -1,5 +1,6 @@
 # mvm: one build for everything. `make`, `make check`, `make asan`, `make install PREFIX=...`.
 VERSION   := 0.1.0
+.DEFAULT_GOAL := all
 PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc
