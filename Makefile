@@ -86,9 +86,9 @@ check: all
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 check
 
-install: $(BUILD)/bin/mvmc
+install: $(BUILD)/bin/mvmc $(EXTRA_BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mvm/stdlib/tiers $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(BUILD)/bin/mvmc $(DESTDIR)$(PREFIX)/bin/mvmc
+	install -m 0755 $(BUILD)/bin/mvmc $(EXTRA_BINS) $(DESTDIR)$(PREFIX)/bin/
 	for f in $(STDLIB_FILES); do install -m 0644 stdlib/$$f $(DESTDIR)$(PREFIX)/share/mvm/stdlib/$$f; done
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
