@@ -33,7 +33,7 @@ EXTRA_COMPILER_OBJ :=
 EXTRA_BINS         :=
 EXTRA_TEST_HELPERS :=
 EXTRA_CLEAN        :=
-include $(sort $(wildcard */*.mk))
+include $(sort $(wildcard */*.mk */*/*.mk))
 COMPILER_OBJ += $(EXTRA_COMPILER_OBJ)
 TEST_BIN     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HELPERS := $(BUILD)/tests/json_vs_bpf $(BUILD)/tests/run_with_filter $(BUILD)/tests/probe
