@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "../lib/bundle.h"
 #include "../lib/outdir.h"
 #include "commands.h"
 #include "emit.h"
@@ -13,17 +15,23 @@
 enum { EXIT_OK = MVMC_EXIT_OK, EXIT_PROFILE = MVMC_EXIT_PROFILE, EXIT_USAGE = MVMC_EXIT_USAGE, EXIT_IO = MVMC_EXIT_IO };
 
 static const char usage_build[] =
-	"usage: mvmc build PROFILE -o DIR [--arch LIST] [-I DIR]...\n"
+	"usage: mvmc build PROFILE -o DIR [--arch LIST] [-I DIR]... [--sign-key KEY] [--valid-for DURATION]\n"
+	"                  [--not-before UNIXTIME]\n"
 	"\n"
 	"Compile PROFILE (YAML, schema 1) and write DIR atomically with:\n"
 	"  seccomp.<arch>.bpf  raw struct sock_filter[] per architecture\n"
 	"  seccomp.json        OCI runtime-spec linux.seccomp object\n"
 	"  plan.json           canonical JSON: admission fields and sha256 of every artifact\n"
+	"  bundle.dsse.json    with --sign-key: DSSE envelope over plan.json (Ed25519)\n"
 	"\n"
 	"options:\n"
 	"  -o, --output DIR    output directory (replaced atomically if it holds only mvmc artifacts)\n"
 	"      --arch LIST     comma-separated architectures (x86_64,aarch64); overrides the profile\n"
 	"  -I DIR              search DIR for stdlib files before MVMC_PATH and the built-in stdlib\n"
+	"      --sign-key KEY  sign plan.json with a publisher key (see mvmc keygen) into bundle.dsse.json\n"
+	"      --valid-for D   bundle validity (s, m, h, d; default 30d) written as not_before/not_after\n"
+	"      --not-before T  start of the validity, unix seconds (default: SOURCE_DATE_EPOCH, else now\n"
+	"                      when signing; an unsigned build without either has no validity fields)\n"
 	"  -h, --help          show this help\n";
 
 static int parse_arch_list(const char *list, unsigned *mask)
@@ -53,18 +61,56 @@ static int artifact_name_ok(const char *name)
 	       (strncmp(name, "seccomp.", 8) == 0 && strlen(name) > 12 && strcmp(name + strlen(name) - 4, ".bpf") == 0);
 }
 
-static int build(const char *profile, const char *outdir, unsigned arch_override, const struct mvmc_search_path *sp)
+/* Where time enters a build: only through --not-before, SOURCE_DATE_EPOCH, or (when signing
+ * without either) the clock; so unsigned builds stay byte-reproducible. */
+struct sign_opts {
+	const char *key;          /* --sign-key, NULL for an unsigned build */
+	uint64_t valid_for_s;     /* --valid-for, 0 = MVMC_DEFAULT_BUNDLE_VALIDITY */
+	bool has_time;
+	int64_t not_before;
+};
+
+#define MVMC_DEFAULT_BUNDLE_VALIDITY (30 * 86400)
+
+static int parse_unix_time(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 253402300799LL) /* up to year 9999 */
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int build(const char *profile, const char *outdir, unsigned arch_override, const struct mvmc_search_path *sp,
+		 const struct sign_opts *so)
 {
 	struct mvm_arena arena;
 	struct mvm_diag diag;
 	struct mvm_stdlib *st;
 	struct mvm_profile *p;
-	struct mvm_artifact arts[MVM_ARCH_COUNT + 2];
+	struct mvm_artifact arts[MVM_ARCH_COUNT + 3];
 	size_t nart = 0;
 	int code = EXIT_OK;
+	struct mvm_seckey key = { 0 };
 	mvm_arena_init(&arena, 256u << 20);
 	mvm_diag_init(&diag, "mvmc", stderr);
 	memset(arts, 0, sizeof(arts));
+	if (so->key) {
+		char err[512];
+		if (mvm_seckey_load(so->key, &key, err, sizeof(err))) {
+			fprintf(stderr, "mvmc: --sign-key: %s\n", err);
+			code = MVMC_EXIT_KEY;
+			goto out;
+		}
+		if (key.pub.role != MVM_ROLE_PUBLISHER) {
+			fprintf(stderr, "mvmc: --sign-key: %s is a %s key; bundles are signed with publisher keys\n", so->key,
+				mvm_role_name(key.pub.role));
+			code = MVMC_EXIT_KEY;
+			goto out;
+		}
+	}
 	if (mvm_stdlib_load(&arena, &diag, sp->dir, sp->n, &st)) {
 		code = EXIT_PROFILE;
 		goto out;
@@ -92,12 +138,29 @@ static int build(const char *profile, const char *outdir, unsigned arch_override
 	}
 	struct mvm_artifact *plan = &arts[nart];
 	strcpy(plan->name, "plan.json");
-	if (mvm_emit_plan(&diag, p, arts, nart, &plan->data)) {
+	struct mvm_plan_validity validity, *vp = NULL;
+	if (so->has_time || so->key) {
+		validity.not_before = so->has_time ? so->not_before : (int64_t)time(NULL);
+		validity.not_after = validity.not_before +
+				     (int64_t)(so->valid_for_s ? so->valid_for_s : MVMC_DEFAULT_BUNDLE_VALIDITY);
+		vp = &validity;
+	}
+	if (mvm_emit_plan_valid(&diag, p, arts, nart, vp, &plan->data)) {
 		code = EXIT_IO;
 		goto out;
 	}
 	nart++;
-	struct mvm_file files[MVM_ARCH_COUNT + 2];
+	if (so->key) {
+		struct mvm_artifact *env = &arts[nart];
+		strcpy(env->name, MVM_BUNDLE_ENVELOPE);
+		if (mvm_dsse_sign_envelope(&key, MVM_TYPE_PLAN, plan->data.data, plan->data.len, &env->data)) {
+			fprintf(stderr, "mvmc: cannot sign %s\n", plan->name);
+			code = EXIT_IO;
+			goto out;
+		}
+		nart++;
+	}
+	struct mvm_file files[MVM_ARCH_COUNT + 3];
 	for (size_t i = 0; i < nart; i++)
 		files[i] = (struct mvm_file){ arts[i].name, arts[i].data.data, arts[i].data.len };
 	char err[512] = "";
@@ -106,6 +169,7 @@ static int build(const char *profile, const char *outdir, unsigned arch_override
 		code = EXIT_IO;
 	}
 out:
+	mvm_seckey_wipe(&key);
 	for (size_t i = 0; i < sizeof(arts) / sizeof(arts[0]); i++)
 		mvm_buf_free(&arts[i].data);
 	if (diag.errors > MVM_DIAG_MAX_ERRORS)
@@ -119,12 +183,16 @@ int mvmc_cmd_build(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "arch", required_argument, NULL, 'a' },
+		{ "sign-key", required_argument, NULL, 'k' },
+		{ "valid-for", required_argument, NULL, 'v' },
+		{ "not-before", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mvmc_search_path sp = { 0 };
 	const char *outdir = NULL;
 	unsigned arch = 0;
+	struct sign_opts so = { 0 };
 	int c, code = EXIT_USAGE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:I:h", opts, NULL)) != -1) {
@@ -138,6 +206,20 @@ int mvmc_cmd_build(int argc, char **argv)
 			if (parse_arch_list(optarg, &arch))
 				goto out;
 			break;
+		case 'k': so.key = optarg; break;
+		case 'v':
+			if (mvm_parse_duration(optarg, &so.valid_for_s)) {
+				fprintf(stderr, "mvmc build: --valid-for '%s' (expected N followed by s, m, h or d; at most 366d)\n", optarg);
+				goto out;
+			}
+			break;
+		case 'n':
+			if (parse_unix_time(optarg, &so.not_before)) {
+				fprintf(stderr, "mvmc build: --not-before '%s' (expected unix seconds)\n", optarg);
+				goto out;
+			}
+			so.has_time = true;
+			break;
 		case 'h': fputs(usage_build, stdout); code = EXIT_OK; goto out;
 		default: fputs(usage_build, stderr); goto out;
 		}
@@ -149,7 +231,19 @@ int mvmc_cmd_build(int argc, char **argv)
 	}
 	if (mvmc_search_add_env(&sp))
 		goto out;
-	code = build(argv[optind], outdir, arch, &sp);
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (!so.has_time && sde && *sde) {
+		if (parse_unix_time(sde, &so.not_before)) {
+			fprintf(stderr, "mvmc build: SOURCE_DATE_EPOCH '%s' is not unix seconds\n", sde);
+			goto out;
+		}
+		so.has_time = true;
+	}
+	if (so.valid_for_s && !so.has_time && !so.key) {
+		fputs("mvmc build: --valid-for needs --sign-key, --not-before or SOURCE_DATE_EPOCH\n", stderr);
+		goto out;
+	}
+	code = build(argv[optind], outdir, arch, &sp, &so);
 out:
 	mvmc_search_free(&sp);
 	return code;

@@ -5,8 +5,18 @@
 #define MVM_COMMANDS_H
 
 enum { MVMC_EXIT_OK = 0, MVMC_EXIT_PROFILE = 1, MVMC_EXIT_USAGE = 2, MVMC_EXIT_IO = 3 };
+/* A key that may not be used: looser than 0600, wrong size, mismatched halves, wrong role. */
+enum { MVMC_EXIT_KEY = 4 };
+/* mvmc verify: the bundle was refused (the reason is printed, and in --json). */
+enum { MVMC_EXIT_REFUSED = 1 };
 
 int mvmc_cmd_build(int argc, char **argv);
+int mvmc_cmd_fmt(int argc, char **argv);
+int mvmc_cmd_disasm(int argc, char **argv);
+int mvmc_cmd_sim(int argc, char **argv);
+int mvmc_cmd_import(int argc, char **argv);
+int mvmc_cmd_keygen(int argc, char **argv);
+int mvmc_cmd_verify(int argc, char **argv);
 
 /* The stdlib search path shared by every command: -I dirs, then MVMC_PATH. */
 #define MVMC_MAX_SEARCH 32

@@ -17,4 +17,16 @@ int mvm_emit_oci(struct mvm_diag *d, const struct mvm_profile *p, struct mvm_buf
 /* plan.json: canonical JSON binding the profile's admission fields and every artifact digest. */
 int mvm_emit_plan(struct mvm_diag *d, const struct mvm_profile *p, const struct mvm_artifact *arts, size_t n,
 		  struct mvm_buf *out);
+/* The bundle validity written into plan.json as not_before/not_after (unix seconds). */
+struct mvm_plan_validity {
+	int64_t not_before, not_after;
+};
+/* As mvm_emit_plan, adding not_before/not_after when v is not NULL. */
+int mvm_emit_plan_valid(struct mvm_diag *d, const struct mvm_profile *p, const struct mvm_artifact *arts, size_t n,
+			const struct mvm_plan_validity *v, struct mvm_buf *out);
+/* egress.nft: the body of one nftables `table inet` for the profile's network.egress.
+ * -ENOENT when the profile has no egress section (then the sandbox gets no network device). */
+int mvm_emit_nft(struct mvm_diag *d, const struct mvm_profile *p, struct mvm_buf *out);
+/* A CIDR rule inside an always-dropped range (link-local, CGNAT): allowed because it is explicit. */
+bool mvm_egress_rule_is_explicit_exception(const struct mvm_egress_rule *r);
 #endif

@@ -59,10 +59,15 @@ static json_t *egress_json(const struct mvm_egress *e)
 	return o;
 }
 
-static json_t *plan_json(const struct mvm_profile *p, const struct mvm_artifact *arts, size_t n)
+static json_t *plan_json(const struct mvm_profile *p, const struct mvm_artifact *arts, size_t n,
+			 const struct mvm_plan_validity *v)
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "schema", json_integer(1));
+	if (v) {
+		json_object_set_new(root, "not_before", json_integer((json_int_t)v->not_before));
+		json_object_set_new(root, "not_after", json_integer((json_int_t)v->not_after));
+	}
 	json_object_set_new(root, "compiler", json_string(MVMC_VERSION_STRING));
 	json_object_set_new(root, "name", json_string(p->name));
 	if (p->intent)
@@ -140,7 +145,13 @@ static json_t *plan_json(const struct mvm_profile *p, const struct mvm_artifact 
 int mvm_emit_plan(struct mvm_diag *d, const struct mvm_profile *p, const struct mvm_artifact *arts, size_t n,
 		  struct mvm_buf *out)
 {
-	json_t *root = plan_json(p, arts, n);
+	return mvm_emit_plan_valid(d, p, arts, n, NULL, out);
+}
+
+int mvm_emit_plan_valid(struct mvm_diag *d, const struct mvm_profile *p, const struct mvm_artifact *arts, size_t n,
+			const struct mvm_plan_validity *v, struct mvm_buf *out)
+{
+	json_t *root = plan_json(p, arts, n, v);
 	if (!root) {
 		mvm_diag_error(d, NULL, 0, 0, "plan.json: cannot compute digests");
 		return -EIO;

@@ -14,6 +14,12 @@ struct command {
 /* One line per subcommand; keep the usage text below in step. */
 static const struct command commands[] = {
 	{ "build", mvmc_cmd_build, "build PROFILE -o DIR   compile a profile into an artifact directory" },
+	{ "fmt", mvmc_cmd_fmt, "fmt [--check] [--to dsl|yaml] FILE...   canonical formatting, DSL <-> YAML" },
+	{ "disasm", mvmc_cmd_disasm, "disasm FILE.bpf [--arch A]   list a seccomp filter readably" },
+	{ "sim", mvmc_cmd_sim, "sim DIR|FILE --arch A --syscall NAME [--argN V]...   run a filter on one call" },
+	{ "import", mvmc_cmd_import, "import oci FILE.json [-o PROFILE] [--caps LIST]   convert an OCI/Docker seccomp profile" },
+	{ "keygen", mvmc_cmd_keygen, "keygen --role publisher|host -o NAME   make an Ed25519 key pair (NAME.key, NAME.pub)" },
+	{ "verify", mvmc_cmd_verify, "verify DIR --trust TRUSTDIR [--json]   check a signed bundle and every artifact" },
 };
 
 static void usage(FILE *out)

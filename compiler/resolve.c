@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spec_include.h"
+#include "spec_print.h"
 #include "suggest.h"
 #include "yaml_tree.h"
 
@@ -24,6 +26,9 @@ struct resolver {
 	size_t nlink;
 	struct link link[MVM_MAX_EXTENDS_DEPTH + 1];
 	int tier;           /* tier reached through extends, -1 if none */
+	const struct mvm_spec *cur;   /* whose user constants and groups names resolve in */
+	size_t nevaluating;           /* user constants being evaluated, to catch cycles */
+	const struct mvm_spec_const *evaluating[MVM_MAX_CONST_DEPTH];
 };
 
 __attribute__((format(printf, 3, 4))) static int lerr(struct resolver *r, struct mvm_loc loc, const char *fmt, ...)
@@ -44,7 +49,8 @@ static int load_spec_text(struct resolver *r, const char *display, const char *t
 			  struct mvm_spec **out)
 {
 	mvm_diag_add_source(r->d, display, text, len);
-	return mvm_yaml_load_spec(r->a, r->d, display, text, len, out);
+	int e = mvm_load_spec(r->a, r->d, display, text, len, out);
+	return e ? e : mvm_spec_include(r->a, r->d, r->st, *out);
 }
 
 static int load_profile_file(struct resolver *r, const char *path, const struct mvm_loc *from,
@@ -86,7 +92,8 @@ static int load_tier(struct resolver *r, const char *tier, struct mvm_spec **out
 static bool looks_like_path(const char *s)
 {
 	size_t n = strlen(s);
-	return strchr(s, '/') || (n > 5 && strcmp(s + n - 5, ".yaml") == 0) || (n > 4 && strcmp(s + n - 4, ".yml") == 0);
+	return strchr(s, '/') || (n > 5 && strcmp(s + n - 5, ".yaml") == 0) || (n > 4 && strcmp(s + n - 4, ".yml") == 0) ||
+	       (n > 4 && strcmp(s + n - 4, ".mvm") == 0);
 }
 
 static int push_link(struct resolver *r, const struct mvm_spec *spec, const char *origin, char *key,
@@ -160,18 +167,87 @@ static int lookup_syscall(struct resolver *r, const struct mvm_arch *ar, const s
 	const char *best = mvm_suggest_result(&sg);
 	const struct mvm_arch *other = mvm_arch_by_id(ar->id == MVM_ARCH_X86_64 ? MVM_ARCH_AARCH64 : MVM_ARCH_X86_64);
 	if (mvm_syscall_nr(other, s->name) >= 0) {
-		if (best)
-			LERR(r, s->loc, "syscall '%s' does not exist on %s; did you mean '%s'? (or restrict the rule with arch: [%s])",
-			     s->name, ar->name, best, other->name);
+		/* The hint is written in the syntax of the file the rule is in. */
+		char hint[64];
+		if (s->loc.file && mvm_syntax_of(s->loc.file) == MVM_SYNTAX_DSL)
+			snprintf(hint, sizeof(hint), "'on %s'", other->name);
 		else
-			LERR(r, s->loc, "syscall '%s' does not exist on %s (restrict the rule with arch: [%s])", s->name,
-			     ar->name, other->name);
-	} else if (best) {
-		LERR(r, s->loc, "unknown syscall '%s'; did you mean '%s'?", s->name, best);
+			snprintf(hint, sizeof(hint), "arch: [%s]", other->name);
+		if (best)
+			LERR(r, s->loc, "syscall '%s' does not exist on %s; did you mean '%s'? (or restrict the rule with %s)",
+			     s->name, ar->name, best, hint);
+		else
+			LERR(r, s->loc, "syscall '%s' does not exist on %s (restrict the rule with %s)", s->name, ar->name, hint);
 	} else {
-		LERR(r, s->loc, "unknown syscall '%s'", s->name);
+		/* A name no arch has: one message whatever arch is being resolved (so it is reported
+		 * once), suggesting from every arch's names and saying where the suggestion exists. */
+		mvm_suggest_init(&sg, s->name);
+		for (int a = 0; a < MVM_ARCH_COUNT; a++) {
+			const struct mvm_arch *arch = mvm_arch_by_id((enum mvm_arch_id)a);
+			for (size_t i = 0; i < arch->nsyscalls; i++)
+				mvm_suggest_offer(&sg, arch->syscalls[i].name);
+		}
+		best = mvm_suggest_result(&sg);
+		const char *only = NULL;
+		for (int a = 0; best && a < MVM_ARCH_COUNT; a++)
+			if (mvm_syscall_nr(mvm_arch_by_id((enum mvm_arch_id)a), best) >= 0)
+				only = only ? NULL : mvm_arch_by_id((enum mvm_arch_id)a)->name;
+		if (best && only)
+			LERR(r, s->loc, "unknown syscall '%s'; did you mean '%s' (%s only)?", s->name, best, only);
+		else if (best)
+			LERR(r, s->loc, "unknown syscall '%s'; did you mean '%s'?", s->name, best);
+		else
+			LERR(r, s->loc, "unknown syscall '%s'", s->name);
 	}
 	return -1;
+}
+
+static const struct mvm_spec_const *user_constant(const struct resolver *r, const char *name)
+{
+	for (size_t i = 0; r->cur && i < r->cur->nconst; i++)
+		if (strcmp(r->cur->constant[i].name.name, name) == 0)
+			return &r->cur->constant[i];
+	return NULL;
+}
+
+static const struct mvm_spec_group *user_group(const struct resolver *r, const char *name)
+{
+	for (size_t i = 0; r->cur && i < r->cur->ngroup; i++)
+		if (strcmp(r->cur->group[i].name.name, name) == 0)
+			return &r->cur->group[i];
+	return NULL;
+}
+
+static int eval_value(struct resolver *r, const struct mvm_value *v, enum mvm_arch_id arch, uint64_t *out);
+
+/* A user constant is evaluated per arch (it may name per-arch stdlib constants). */
+static int eval_user_constant(struct resolver *r, const struct mvm_spec_const *c, const struct mvm_sym *use,
+			      enum mvm_arch_id arch, uint64_t *out)
+{
+	for (size_t i = 0; i < r->nevaluating; i++) {
+		if (r->evaluating[i] != c)
+			continue;
+		/* The cycle is named from its first-defined member, so that checking each member
+		 * gives the same message at the same place (reported once). */
+		size_t n = r->nevaluating - i, first = i;
+		for (size_t k = i; k < r->nevaluating; k++)
+			if (r->evaluating[k] < r->evaluating[first])
+				first = k;
+		char chain[512] = "";
+		for (size_t k = 0; k <= n; k++) {
+			size_t used = strlen(chain);
+			snprintf(chain + used, sizeof(chain) - used, "%s%s", k ? " -> " : "",
+				 r->evaluating[i + (first - i + k) % n]->name.name);
+		}
+		const struct mvm_spec_const *head = r->evaluating[first];
+		return LERR(r, head->name.loc, "constant '%s' is defined in terms of itself (%s)", head->name.name, chain);
+	}
+	if (r->nevaluating == MVM_MAX_CONST_DEPTH)
+		return LERR(r, use->loc, "constant definitions nest deeper than %d", MVM_MAX_CONST_DEPTH);
+	r->evaluating[r->nevaluating++] = c;
+	int e = eval_value(r, &c->value, arch, out);
+	r->nevaluating--;
+	return e;
 }
 
 static int lookup_constant(struct resolver *r, const struct mvm_sym *t, enum mvm_arch_id arch, uint64_t *out)
@@ -187,6 +263,9 @@ static int lookup_constant(struct resolver *r, const struct mvm_sym *t, enum mvm
 	}
 	if (e == -ERANGE)
 		return LERR(r, t->loc, "value '%s' does not fit in 64 bits", t->name);
+	const struct mvm_spec_const *uc = user_constant(r, t->name);
+	if (uc)
+		return eval_user_constant(r, uc, t, arch, out);
 	const struct mvm_constant *c = mvm_stdlib_constant(r->st, t->name);
 	if (c) {
 		*out = c->value[arch];
@@ -194,6 +273,8 @@ static int lookup_constant(struct resolver *r, const struct mvm_sym *t, enum mvm
 	}
 	struct mvm_suggest sg;
 	mvm_suggest_init(&sg, t->name);
+	for (size_t i = 0; r->cur && i < r->cur->nconst; i++)
+		mvm_suggest_offer(&sg, r->cur->constant[i].name.name);
 	for (size_t i = 0; i < r->st->nconst; i++)
 		mvm_suggest_offer(&sg, r->st->constant[i].name);
 	const char *best = mvm_suggest_result(&sg);
@@ -402,19 +483,54 @@ static int add_syscall_rule(struct resolver *r, struct rulevec *rv, const struct
 
 static int expand_group(struct resolver *r, struct rulevec *rv, const struct mvm_spec_rule *sr,
 			struct mvm_action act, const char *origin, const struct mvm_arch *ar,
+			const struct mvm_sym *g, int depth);
+
+static int unknown_group(struct resolver *r, const struct mvm_sym *g)
+{
+	struct mvm_suggest sg;
+	mvm_suggest_init(&sg, g->name + 1);
+	for (size_t i = 0; r->cur && i < r->cur->ngroup; i++)
+		mvm_suggest_offer(&sg, r->cur->group[i].name.name);
+	for (size_t i = 0; i < r->st->ngroup; i++)
+		mvm_suggest_offer(&sg, r->st->group[i].name);
+	const char *best = mvm_suggest_result(&sg);
+	if (best)
+		return LERR(r, g->loc, "unknown group '%s'; did you mean '@%s'?", g->name, best);
+	return LERR(r, g->loc, "unknown group '%s'", g->name);
+}
+
+static int expand_user_group(struct resolver *r, struct rulevec *rv, const struct mvm_spec_rule *sr,
+			     struct mvm_action act, const char *origin, const struct mvm_arch *ar,
+			     const struct mvm_sym *g, const struct mvm_spec_group *ug, int depth)
+{
+	if (depth > 8)
+		return LERR(r, g->loc, "group '%s' nests deeper than 8 levels (a cycle?)", g->name);
+	const char *gorigin = mvm_arena_printf(r->a, "%s, group %s", origin, g->name);
+	int bad = 0;
+	for (size_t i = 0; i < ug->nsys; i++) {
+		const struct mvm_sym *s = &ug->sys[i];
+		if (s->name[0] == '@') {
+			if (expand_group(r, rv, sr, act, origin, ar, s, depth + 1))
+				bad = -EINVAL;
+			continue;
+		}
+		int nr = lookup_syscall(r, ar, s);
+		if (nr < 0 || add_syscall_rule(r, rv, sr, act, gorigin, ar, s->name, nr))
+			bad = -EINVAL;
+	}
+	return bad;
+}
+
+static int expand_group(struct resolver *r, struct rulevec *rv, const struct mvm_spec_rule *sr,
+			struct mvm_action act, const char *origin, const struct mvm_arch *ar,
 			const struct mvm_sym *g, int depth)
 {
+	const struct mvm_spec_group *ug = user_group(r, g->name + 1);
+	if (ug)
+		return expand_user_group(r, rv, sr, act, origin, ar, g, ug, depth);
 	const struct mvm_group *grp = mvm_stdlib_group(r->st, g->name + 1);
-	if (!grp) {
-		struct mvm_suggest sg;
-		mvm_suggest_init(&sg, g->name + 1);
-		for (size_t i = 0; i < r->st->ngroup; i++)
-			mvm_suggest_offer(&sg, r->st->group[i].name);
-		const char *best = mvm_suggest_result(&sg);
-		if (best)
-			return LERR(r, g->loc, "unknown group '%s'; did you mean '@%s'?", g->name, best);
-		return LERR(r, g->loc, "unknown group '%s'", g->name);
-	}
+	if (!grp)
+		return unknown_group(r, g);
 	if (depth > 8)
 		return LERR(r, g->loc, "group '%s' nests deeper than 8 levels (a cycle?)", g->name);
 	const char *gorigin = mvm_arena_printf(r->a, "%s, group %s", origin, g->name);
@@ -436,11 +552,53 @@ static int expand_group(struct resolver *r, struct rulevec *rv, const struct mvm
 	return bad;
 }
 
+/* A spec's own constants and groups are checked even when no rule uses them: a constant must
+ * evaluate on this arch, a member must name a group or a syscall of some arch, and neither may
+ * take a stdlib name (a profile that quietly redefines AF_INET would mislead its reviewers). */
+static int check_user_defs(struct resolver *r, const struct mvm_arch *ar)
+{
+	int bad = 0;
+	for (size_t i = 0; i < r->cur->nconst; i++) {
+		const struct mvm_spec_const *c = &r->cur->constant[i];
+		uint64_t v;
+		if (mvm_stdlib_constant(r->st, c->name.name))
+			bad = LERR(r, c->name.loc, "constant '%s' is already defined by the stdlib; choose another name",
+				   c->name.name);
+		else if (eval_user_constant(r, c, &c->name, ar->id, &v))
+			bad = -EINVAL;
+	}
+	for (size_t i = 0; i < r->cur->ngroup; i++) {
+		const struct mvm_spec_group *g = &r->cur->group[i];
+		if (mvm_stdlib_group(r->st, g->name.name)) {
+			bad = LERR(r, g->name.loc, "group '@%s' is already defined by the stdlib; choose another name",
+				   g->name.name);
+			continue;
+		}
+		for (size_t k = 0; k < g->nsys; k++) {
+			const struct mvm_sym *m = &g->sys[k];
+			if (m->name[0] == '@') {
+				if (!user_group(r, m->name + 1) && !mvm_stdlib_group(r->st, m->name + 1))
+					bad = unknown_group(r, m);
+				continue;
+			}
+			bool somewhere = false;
+			for (int a = 0; a < MVM_ARCH_COUNT && !somewhere; a++)
+				somewhere = mvm_syscall_nr(mvm_arch_by_id((enum mvm_arch_id)a), m->name) >= 0;
+			if (!somewhere && lookup_syscall(r, ar, m) < 0)
+				bad = -EINVAL;
+		}
+	}
+	return bad;
+}
+
 static int resolve_rules(struct resolver *r, const struct mvm_arch *ar, struct rulevec *rv)
 {
 	int bad = 0;
 	for (size_t l = 0; l < r->nlink; l++) {
 		const struct mvm_spec *sp = r->link[l].spec;
+		r->cur = sp;
+		if (check_user_defs(r, ar))
+			bad = -EINVAL;
 		for (size_t i = 0; i < sp->nrule; i++) {
 			const struct mvm_spec_rule *sr = &sp->rule[i];
 			if (sr->arch_mask && !(sr->arch_mask & (1u << ar->id)))
@@ -879,7 +1037,7 @@ static int check_ceiling(struct resolver *r, struct mvm_profile *p)
 		return bad;
 	/* The seccomp ceiling: everything this profile lets through must be let through by the
 	 * ceiling tier, syscall by syscall and argument region by argument region. */
-	struct resolver cr = { r->a, r->d, r->st, 0, { { 0 } }, -1 };
+	struct resolver cr = { r->a, r->d, r->st, 0, { { 0 } }, -1, NULL, 0, { NULL } };
 	struct mvm_spec *tier;
 	if (load_tier(&cr, cap_tier, &tier) ||
 	    load_chain(&cr, tier, mvm_arena_printf(r->a, "tier:%s", cap_tier), mvm_arena_printf(r->a, "tier %s", cap_tier)))
@@ -921,9 +1079,11 @@ static int compile_links(struct resolver *r, unsigned arch_mask, struct mvm_prof
 {
 	const struct mvm_spec *top = r->link[0].spec;
 	struct mvm_spec_action def = { { MVM_ACT_KILL_PROCESS, 0 }, NULL, { top->file, 0, 0 } };
+	r->cur = NULL;
 	for (size_t l = 0; l < r->nlink; l++) {
 		if (r->link[l].spec->has_default) {
 			def = r->link[l].spec->default_action;
+			r->cur = r->link[l].spec;
 			break;
 		}
 	}
@@ -1024,7 +1184,7 @@ static int fill_profile(struct resolver *r, struct mvm_profile *p, unsigned arch
 int mvm_compile_profile(struct mvm_arena *a, struct mvm_diag *d, const struct mvm_stdlib *st, const char *path,
 			unsigned arch_override, struct mvm_profile **out)
 {
-	struct resolver r = { a, d, st, 0, { { 0 } }, -1 };
+	struct resolver r = { a, d, st, 0, { { 0 } }, -1, NULL, 0, { NULL } };
 	struct mvm_spec *spec;
 	char *key;
 	int e = load_profile_file(&r, path, NULL, &spec, &key);
@@ -1047,7 +1207,7 @@ int mvm_compile_profile(struct mvm_arena *a, struct mvm_diag *d, const struct mv
 int mvm_compile_tier(struct mvm_arena *a, struct mvm_diag *d, const struct mvm_stdlib *st, const char *tier,
 		     unsigned arch_mask, struct mvm_profile **out)
 {
-	struct resolver r = { a, d, st, 0, { { 0 } }, -1 };
+	struct resolver r = { a, d, st, 0, { { 0 } }, -1, NULL, 0, { NULL } };
 	struct mvm_spec *spec;
 	if (mvm_tier_index(tier) < 0) {
 		mvm_diag_error(d, NULL, 0, 0, "unknown tier '%s'", tier);

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -51,6 +52,15 @@ static const struct ynode *get(const struct ynode *map, const char *key)
 		if (strcmp(map->item[2 * i]->str, key) == 0)
 			return map->item[2 * i + 1];
 	return NULL;
+}
+
+/* Where key was written in map (line 0 when absent): spec->at[] for fmt and diagnostics. */
+static struct mvm_loc key_loc(const struct ynode *map, const char *key)
+{
+	for (size_t i = 0; i < map->n; i++)
+		if (strcmp(map->item[2 * i]->str, key) == 0)
+			return loc_of(map->item[2 * i]);
+	return (struct mvm_loc){ NULL, 0, 0 };
 }
 
 static int get_str(struct ctx *c, const struct ynode *n, const char *what, const char **out)
@@ -343,12 +353,12 @@ static int parse_ports(struct ctx *c, const struct ynode *n, struct mvm_egress_r
 	return 0;
 }
 
-static int parse_cidr(struct ctx *c, const struct ynode *n, struct mvm_egress_rule *r)
+int mvm_parse_cidr(const char *s, struct mvm_egress_rule *r, char *why, size_t whylen)
 {
 	char buf[64];
-	if (strlen(n->str) >= sizeof(buf))
-		return ERR(c, n, "cidr: '%s' is too long", n->str);
-	strcpy(buf, n->str);
+	if (strlen(s) >= sizeof(buf))
+		return snprintf(why, whylen, "cidr: '%s' is too long", s), -EINVAL;
+	strcpy(buf, s);
 	char *slash = strchr(buf, '/');
 	if (slash)
 		*slash = 0;
@@ -360,21 +370,29 @@ static int parse_cidr(struct ctx *c, const struct ynode *n, struct mvm_egress_ru
 		r->family = AF_INET6;
 		max = 128;
 	} else {
-		return ERR(c, n, "cidr: '%s' is not an IPv4 or IPv6 address", buf);
+		return snprintf(why, whylen, "cidr: '%s' is not an IPv4 or IPv6 address", buf), -EINVAL;
 	}
 	uint64_t pfx = (uint64_t)max;
 	bool neg;
 	if (slash && (mvm_parse_int(slash + 1, &neg, &pfx) || neg || pfx > (uint64_t)max))
-		return ERR(c, n, "cidr: bad prefix length in '%s' (0..%d)", n->str, max);
+		return snprintf(why, whylen, "cidr: bad prefix length in '%s' (0..%d)", s, max), -EINVAL;
 	r->prefix = (uint8_t)pfx;
 	/* Host bits set below the prefix are almost always a typo; refuse rather than guess. */
 	for (int bit = (int)pfx; bit < max; bit++)
 		if (r->addr[bit / 8] & (0x80 >> (bit % 8)))
-			return ERR(c, n, "cidr: '%s' has host bits set beyond /%d", n->str, (int)pfx);
+			return snprintf(why, whylen, "cidr: '%s' has host bits set beyond /%d", s, (int)pfx), -EINVAL;
 	return 0;
 }
 
-static bool valid_hostname(const char *h)
+static int parse_cidr(struct ctx *c, const struct ynode *n, struct mvm_egress_rule *r)
+{
+	char why[160];
+	if (mvm_parse_cidr(n->str, r, why, sizeof(why)))
+		return ERR(c, n, "%s", why);
+	return 0;
+}
+
+bool mvm_valid_hostname(const char *h)
 {
 	size_t len = strlen(h), label = 0;
 	if (len == 0 || len > 253)
@@ -405,8 +423,13 @@ static int parse_egress_rule(struct ctx *c, const struct ynode *n, struct mvm_eg
 	if (host) {
 		if (get_str(c, host, "host", &r->host))
 			return -EINVAL;
-		if (!valid_hostname(r->host))
+		if (!mvm_valid_hostname(r->host))
 			return ERR(c, host, "host: '%s' is not a valid DNS name", r->host);
+		/* An address is a cidr rule; as a host it would go through DNS, and the DSL (which
+		 * tells the two apart by their form) could not say the same thing. */
+		unsigned char v4[4];
+		if (inet_pton(AF_INET, r->host, v4) == 1)
+			return ERR(c, host, "host: '%s' is an IP address; write it as cidr: %s/32", r->host, r->host);
 	} else if (ynode_expect(c->d, cidr, Y_SCALAR, "cidr") || parse_cidr(c, cidr, r)) {
 		return -EINVAL;
 	}
@@ -450,6 +473,7 @@ static int parse_network(struct ctx *c, const struct ynode *n)
 	if (def && (ynode_expect(c->d, def, Y_SCALAR, "egress.default") || strcmp(def->str, "deny") != 0))
 		return ERR(c, def, "egress.default: only 'deny' is supported (allow destinations explicitly)");
 	const struct ynode *res = get(e, "resolver");
+	c->s->at[MVM_AT_RESOLVER] = key_loc(e, "resolver");
 	if (res) {
 		unsigned char tmp[16];
 		if (get_str(c, res, "resolver", &eg->resolver))
@@ -498,6 +522,8 @@ static int parse_filesystem(struct ctx *c, const struct ynode *n)
 	if (ynode_expect(c->d, n, Y_MAP, "filesystem") || check_keys(c, n, "filesystem", keys))
 		return -EINVAL;
 	struct mvm_filesystem *fs = &c->s->fs;
+	c->s->at[MVM_AT_ROOT] = key_loc(n, "root");
+	c->s->at[MVM_AT_ROOTFS] = key_loc(n, "rootfs");
 	const struct ynode *root = get(n, "root");
 	if (root) {
 		if (ynode_expect(c->d, root, Y_SCALAR, "filesystem.root"))
@@ -549,6 +575,8 @@ static int parse_process(struct ctx *c, const struct ynode *n)
 		return -EINVAL;
 	int64_t v;
 	const struct ynode *uid = get(n, "uid"), *gid = get(n, "gid"), *caps = get(n, "capabilities");
+	c->s->at[MVM_AT_UID] = key_loc(n, "uid");
+	c->s->at[MVM_AT_GID] = key_loc(n, "gid");
 	/* 4294967295 is (uid_t)-1, which the kernel treats as "no change". */
 	if (uid) {
 		if (ynode_int(c->d, uid, "process.uid", 0, 4294967294LL, &v))
@@ -684,11 +712,99 @@ static int parse_admission(struct ctx *c, const struct ynode *n)
 	return 0;
 }
 
+static int parse_include(struct ctx *c, const struct ynode *n)
+{
+	if (ynode_expect(c->d, n, Y_SEQ, "include"))
+		return -EINVAL;
+	c->s->ninclude = n->n;
+	c->s->include = mvm_arena_array(c->a, n->n ? n->n : 1, sizeof(*c->s->include));
+	if (!c->s->include)
+		return -ENOMEM;
+	for (size_t i = 0; i < n->n; i++)
+		if (get_sym(c, n->item[i], "include", &c->s->include[i]))
+			return -EINVAL;
+	return 0;
+}
+
+static bool c_identifier(const char *s)
+{
+	if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_'))
+			return false;
+	return true;
+}
+
+static int parse_constants(struct ctx *c, const struct ynode *n)
+{
+	if (ynode_expect(c->d, n, Y_MAP, "constants"))
+		return -EINVAL;
+	c->s->nconst = n->n;
+	c->s->constant = mvm_arena_array(c->a, n->n ? n->n : 1, sizeof(*c->s->constant));
+	if (!c->s->constant)
+		return -ENOMEM;
+	int bad = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *k = n->item[2 * i];
+		struct mvm_spec_const *sc = &c->s->constant[i];
+		if (!c_identifier(k->str)) {
+			bad = ERR(c, k, "constants: name '%s' must be a C identifier ([A-Za-z_][A-Za-z0-9_]*)", k->str);
+			continue;
+		}
+		sc->name = (struct mvm_sym){ k->str, loc_of(k) };
+		if (parse_value(c, n->item[2 * i + 1], "constant", &sc->value))
+			bad = -EINVAL;
+	}
+	return bad;
+}
+
+static int parse_groups(struct ctx *c, const struct ynode *n)
+{
+	if (ynode_expect(c->d, n, Y_MAP, "groups"))
+		return -EINVAL;
+	c->s->ngroup = n->n;
+	c->s->group = mvm_arena_array(c->a, n->n ? n->n : 1, sizeof(*c->s->group));
+	if (!c->s->group)
+		return -ENOMEM;
+	int bad = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *k = n->item[2 * i], *v = n->item[2 * i + 1];
+		struct mvm_spec_group *g = &c->s->group[i];
+		/* The same names the DSL's @group token takes, written here without the '@'. */
+		bool ok = isalnum((unsigned char)k->str[0]) || k->str[0] == '_';
+		for (const char *p = k->str; ok && *p; p++)
+			ok = isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-';
+		if (!ok) {
+			bad = ERR(c, k, "groups: name '%s' must match [A-Za-z0-9_][A-Za-z0-9_.-]* (written without '@')", k->str);
+			continue;
+		}
+		g->name = (struct mvm_sym){ k->str, loc_of(k) };
+		if (ynode_expect(c->d, v, Y_SEQ, "group")) {
+			bad = -EINVAL;
+			continue;
+		}
+		if (v->n == 0) {
+			bad = ERR(c, v, "group '%s': the list is empty", k->str);
+			continue;
+		}
+		g->nsys = v->n;
+		g->sys = mvm_arena_array(c->a, v->n, sizeof(*g->sys));
+		if (!g->sys)
+			return -ENOMEM;
+		for (size_t j = 0; j < v->n; j++)
+			if (get_sym(c, v->item[j], "group member", &g->sys[j]))
+				bad = -EINVAL;
+	}
+	return bad;
+}
+
 int mvm_yaml_load_spec(struct mvm_arena *a, struct mvm_diag *d, const char *file, const char *text,
 		       size_t len, struct mvm_spec **out)
 {
-	static const char *const keys[] = { "mvm", "name", "intent", "extends", "arch", "seccomp", "network",
-					    "filesystem", "process", "secrets", "tools", "audit", "admission", NULL };
+	static const char *const keys[] = { "mvm", "include", "constants", "groups", "name", "intent", "extends",
+					    "arch", "seccomp", "network", "filesystem", "process", "secrets", "tools",
+					    "audit", "admission", NULL };
 	struct ynode *root;
 	if (mvm_yaml_parse(a, d, file, text, len, &root))
 		return -EINVAL;
@@ -712,6 +828,19 @@ int mvm_yaml_load_spec(struct mvm_arena *a, struct mvm_diag *d, const char *file
 	if (schema != 1)
 		return ERR(&c, v, "mvm: schema version %lld is newer than this mvmc understands (1)", (long long)schema);
 	c.s->schema = 1;
+	static const struct { const char *key; enum mvm_spec_at at; } where[] = {
+		{ "mvm", MVM_AT_SCHEMA }, { "seccomp", MVM_AT_SECCOMP }, { "network", MVM_AT_NETWORK },
+		{ "filesystem", MVM_AT_FILESYSTEM }, { "process", MVM_AT_PROCESS }, { "secrets", MVM_AT_SECRETS },
+		{ "tools", MVM_AT_TOOLS }, { "audit", MVM_AT_AUDIT }, { "admission", MVM_AT_ADMISSION },
+	};
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+		c.s->at[where[i].at] = key_loc(root, where[i].key);
+	if ((v = get(root, "include")) && parse_include(&c, v))
+		bad = -EINVAL;
+	if ((v = get(root, "constants")) && parse_constants(&c, v))
+		bad = -EINVAL;
+	if ((v = get(root, "groups")) && parse_groups(&c, v))
+		bad = -EINVAL;
 	if ((v = get(root, "name")) && parse_name(&c, v))
 		bad = -EINVAL;
 	if ((v = get(root, "intent")) && get_sym(&c, v, "intent", &c.s->intent))

@@ -8,6 +8,7 @@ packages=(
 	bison flex
 	python3 python3-jsonschema python3-yaml
 	busybox strace
+	bubblewrap util-linux binutils
 )
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 export DEBIAN_FRONTEND=noninteractive

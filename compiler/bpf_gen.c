@@ -1,0 +1,722 @@
+/* The generator proper: arch check, syscall-number dispatch over maximal same-decision runs, and
+ * argument blocks; then the peephole passes and the layout (bpf_peephole.c, bpf_layout.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf_cfg.h"
+#include "bpf_gen.h"
+#include "resolve.h"
+
+#define X32_SYSCALL_BIT 0x40000000u
+/* Weight of one syscall the filter lets through, before frequencies are added. */
+#define UNIFORM_WEIGHT 1024u
+/* Argument-block generation gives up splitting (and tests entries one by one) past this many
+ * sub-problems for one decision. */
+#define SPLIT_BUDGET 20000u
+
+uint32_t mvm_bpf_ret(struct mvm_action a)
+{
+	switch (a.kind) {
+	case MVM_ACT_ALLOW: return SECCOMP_RET_ALLOW;
+	case MVM_ACT_LOG: return SECCOMP_RET_LOG;
+	case MVM_ACT_ERRNO: return SECCOMP_RET_ERRNO | (a.errno_val & SECCOMP_RET_DATA);
+	case MVM_ACT_TRAP: return SECCOMP_RET_TRAP;
+	case MVM_ACT_KILL_THREAD: return SECCOMP_RET_KILL_THREAD;
+	case MVM_ACT_KILL_PROCESS: return SECCOMP_RET_KILL_PROCESS;
+	}
+	return SECCOMP_RET_KILL_PROCESS;
+}
+
+/* ---- argument blocks ---- */
+
+/* One entry of a decision while it is being split: conditions still to test, and what it
+ * returns when they all hold. */
+struct went {
+	uint32_t ret;
+	uint8_t ncond;
+	struct mvm_cond cond[MVM_MAX_ARGS];
+};
+
+struct memo {
+	struct memo *next;
+	uint64_t hash;
+	int32_t cont;
+	size_t n;
+	struct went *e;
+	int32_t node;
+};
+
+struct argctx {
+	struct bpf_cfg *g;
+	struct memo *memo[256];
+	unsigned budget;
+};
+
+static uint64_t wmax(uint8_t width)
+{
+	return width == 32 ? 0xffffffffull : UINT64_MAX;
+}
+
+/* A condition reduced to its argument's width: 1 always holds, 0 never holds, -1 depends. */
+static int cond_const(const struct mvm_cond *c)
+{
+	uint64_t max = wmax(c->width), v = c->value;
+	switch (c->op) {
+	case MVM_OP_EQ: return v > max ? 0 : -1;
+	case MVM_OP_NE: return v > max ? 1 : -1;
+	case MVM_OP_LT: return v == 0 ? 0 : v > max ? 1 : -1;
+	case MVM_OP_LE: return v >= max ? 1 : -1;
+	case MVM_OP_GT: return v >= max ? 0 : -1;
+	case MVM_OP_GE: return v == 0 ? 1 : v > max ? 0 : -1;
+	case MVM_OP_MASKED_EQ:
+		if (v & ~(c->mask & max))
+			return 0;
+		return (c->mask & max) == 0 ? 1 : -1;
+	}
+	return -1;
+}
+
+/* The values of the argument's width that satisfy c, as at most two intervals; false when
+ * they are not a union of intervals (a mask that is not a prefix of high bits). */
+static bool cond_intervals(const struct mvm_cond *c, uint64_t lo[2], uint64_t hi[2], int *n)
+{
+	uint64_t max = wmax(c->width), v = c->value;
+	*n = 0;
+	switch (c->op) {
+	case MVM_OP_EQ: lo[0] = hi[0] = v; *n = 1; return true;
+	case MVM_OP_NE:
+		if (v > 0) { lo[*n] = 0; hi[(*n)++] = v - 1; }
+		if (v < max) { lo[*n] = v + 1; hi[(*n)++] = max; }
+		return true;
+	case MVM_OP_LT: lo[0] = 0; hi[0] = v - 1; *n = 1; return true;
+	case MVM_OP_LE: lo[0] = 0; hi[0] = v; *n = 1; return true;
+	case MVM_OP_GT: lo[0] = v + 1; hi[0] = max; *n = 1; return true;
+	case MVM_OP_GE: lo[0] = v; hi[0] = max; *n = 1; return true;
+	case MVM_OP_MASKED_EQ: {
+		uint64_t low = ~c->mask & max;
+		if (low & (low + 1))
+			return false;
+		lo[0] = v;
+		hi[0] = v | low;
+		*n = 1;
+		return true;
+	}
+	}
+	return false;
+}
+
+/* Copies a condition field by field into zeroed storage, so that memo keys (compared as
+ * bytes) never depend on padding. */
+static void put_cond(struct mvm_cond *dst, const struct mvm_cond *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->arg = src->arg;
+	dst->width = src->width;
+	dst->op = src->op;
+	dst->mask = src->op == MVM_OP_MASKED_EQ ? (src->width == 32 ? src->mask & 0xffffffffu : src->mask) : 0;
+	dst->value = src->value;
+}
+
+static uint64_t hash_went(const struct went *e, size_t n, int32_t cont)
+{
+	uint64_t h = (uint32_t)cont ^ (n * 0x100000001b3ull);
+	const unsigned char *p = (const unsigned char *)e;
+	for (size_t i = 0; i < n * sizeof(*e); i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int32_t gen_entries(struct argctx *x, const struct went *e, size_t n, int32_t cont);
+
+/* A masked test of the 32-bit word in A, keeping A intact when one or two jset do. */
+static int32_t masked32(struct bpf_cfg *g, uint32_t m, uint32_t v, int32_t pass, int32_t fail)
+{
+	if (v & ~m)
+		return fail;
+	if (m == 0)
+		return pass;
+	if (m == 0xffffffffu)
+		return bpf_jmp(g, BPF_OP_JEQ, v, pass, fail);
+	if (v == 0)
+		return bpf_jmp(g, BPF_OP_JSET, m, fail, pass);
+	if ((v & (v - 1)) == 0) {
+		/* one bit must be set: the others of the mask must be clear */
+		int32_t bit = bpf_jmp(g, BPF_OP_JSET, v, pass, fail);
+		return bpf_jmp(g, BPF_OP_JSET, m & ~v, fail, bit);
+	}
+	return bpf_and(g, m, bpf_jmp(g, BPF_OP_JEQ, v, pass, fail));
+}
+
+/* x > v (or >= v when ge) on a 64-bit argument: high words first. */
+static int32_t above64(struct bpf_cfg *g, unsigned arg, uint64_t v, bool ge, int32_t pass, int32_t fail)
+{
+	uint32_t vh = (uint32_t)(v >> 32), vl = (uint32_t)v;
+	int32_t low = bpf_ld(g, BPF_OFF_ARG_LO(arg), bpf_jmp(g, ge ? BPF_OP_JGE : BPF_OP_JGT, vl, pass, fail));
+	int32_t eq = bpf_jmp(g, BPF_OP_JEQ, vh, low, fail);
+	return bpf_ld(g, BPF_OFF_ARG_HI(arg), bpf_jmp(g, BPF_OP_JGT, vh, pass, eq));
+}
+
+/* Code that goes to pass when c holds and to fail otherwise (loads its own words). */
+static int32_t cond_code(struct bpf_cfg *g, const struct mvm_cond *c, int32_t pass, int32_t fail)
+{
+	unsigned a = c->arg;
+	uint32_t lo = BPF_OFF_ARG_LO(a), hi = BPF_OFF_ARG_HI(a);
+	uint32_t v = (uint32_t)c->value, vh = (uint32_t)(c->value >> 32);
+	switch (cond_const(c)) {
+	case 0: return fail;
+	case 1: return pass;
+	default: break;
+	}
+	if (c->width == 32) {
+		switch (c->op) {
+		case MVM_OP_EQ: return bpf_ld(g, lo, bpf_jmp(g, BPF_OP_JEQ, v, pass, fail));
+		case MVM_OP_NE: return bpf_ld(g, lo, bpf_jmp(g, BPF_OP_JEQ, v, fail, pass));
+		case MVM_OP_GT: return bpf_ld(g, lo, bpf_jmp(g, BPF_OP_JGT, v, pass, fail));
+		case MVM_OP_GE: return bpf_ld(g, lo, bpf_jmp(g, BPF_OP_JGE, v, pass, fail));
+		case MVM_OP_LT: return bpf_ld(g, lo, bpf_jmp(g, BPF_OP_JGE, v, fail, pass));
+		case MVM_OP_LE: return bpf_ld(g, lo, bpf_jmp(g, BPF_OP_JGT, v, fail, pass));
+		case MVM_OP_MASKED_EQ: return bpf_ld(g, lo, masked32(g, (uint32_t)c->mask, v, pass, fail));
+		}
+		return fail;
+	}
+	switch (c->op) {
+	case MVM_OP_EQ:
+	case MVM_OP_NE: {
+		bool eq = c->op == MVM_OP_EQ;
+		int32_t high = bpf_ld(g, hi, bpf_jmp(g, BPF_OP_JEQ, vh, eq ? pass : fail, eq ? fail : pass));
+		return bpf_ld(g, lo, bpf_jmp(g, BPF_OP_JEQ, v, high, eq ? fail : pass));
+	}
+	case MVM_OP_GT: return above64(g, a, c->value, false, pass, fail);
+	case MVM_OP_GE: return above64(g, a, c->value, true, pass, fail);
+	case MVM_OP_LE: return above64(g, a, c->value, false, fail, pass);
+	case MVM_OP_LT: return above64(g, a, c->value, true, fail, pass);
+	case MVM_OP_MASKED_EQ: {
+		uint32_t mh = (uint32_t)(c->mask >> 32), ml = (uint32_t)c->mask;
+		int32_t high = mh ? bpf_ld(g, hi, masked32(g, mh, vh, pass, fail)) : (vh ? fail : pass);
+		return ml ? bpf_ld(g, lo, masked32(g, ml, v, high, fail)) : (v ? fail : high);
+	}
+	}
+	return fail;
+}
+
+static int cmp_cond_arg(const void *a, const void *b)
+{
+	const struct mvm_cond *x = a, *y = b;
+	return (x->arg > y->arg) - (x->arg < y->arg);
+}
+
+/* Entries tested one after the other, each condition in argument order. */
+static int32_t gen_sequential(struct bpf_cfg *g, const struct went *e, size_t n, int32_t cont)
+{
+	int32_t node = cont;
+	for (size_t i = n; i-- > 0;) {
+		struct mvm_cond c[MVM_MAX_ARGS];
+		memcpy(c, e[i].cond, e[i].ncond * sizeof(c[0]));
+		qsort(c, e[i].ncond, sizeof(c[0]), cmp_cond_arg);
+		int32_t pass = bpf_ret(g, e[i].ret);
+		for (size_t k = e[i].ncond; k-- > 0;)
+			pass = cond_code(g, &c[k], pass, node);
+		node = pass;
+	}
+	return node;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static uint64_t span_weight(uint64_t lo, uint64_t hi)
+{
+	uint64_t size = hi - lo; /* + 1, without overflow */
+	return 1 + (size ? 64 - (uint64_t)__builtin_clzll(size) : 0);
+}
+
+struct run64 {
+	uint64_t lo, hi;
+	int32_t target;
+};
+
+/* Dispatch over the low word for the values whose high word is h. */
+static int32_t dispatch_low(struct bpf_cfg *g, const struct run64 *r, size_t n, uint32_t h, unsigned arg)
+{
+	uint64_t base = (uint64_t)h << 32, top = base | 0xffffffffull;
+	struct bpf_range *lr = malloc(n * sizeof(*lr));
+	size_t m = 0;
+	if (!lr) {
+		g->err = -ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].hi < base || r[i].lo > top)
+			continue;
+		uint32_t lo = r[i].lo < base ? 0 : (uint32_t)r[i].lo, hi = r[i].hi > top ? 0xffffffffu : (uint32_t)r[i].hi;
+		if (m && lr[m - 1].target == r[i].target) {
+			lr[m - 1].hi = hi;
+		} else {
+			lr[m++] = (struct bpf_range){ lo, hi, r[i].target, 0 };
+		}
+	}
+	for (size_t i = 0; i < m; i++)
+		lr[i].weight = span_weight(lr[i].lo, lr[i].hi);
+	int32_t node = bpf_ld(g, BPF_OFF_ARG_LO(arg), bpf_dispatch(g, lr, m));
+	free(lr);
+	return node;
+}
+
+/* Dispatch over a 64-bit argument: on the high word, then, for high words that hold a
+ * boundary, on the low word. */
+static int32_t dispatch64(struct bpf_cfg *g, const struct run64 *r, size_t n, unsigned arg)
+{
+	/* Cut points of the high word: a run starting on a word boundary starts a segment; one
+	 * starting inside a word makes that word a segment of its own. */
+	uint64_t *cut = malloc((2 * n + 1) * sizeof(*cut));
+	struct bpf_range *hr = malloc((2 * n + 1) * sizeof(*hr));
+	size_t nc = 0, m = 0;
+	int32_t node = -1;
+	if (!cut || !hr) {
+		g->err = -ENOMEM;
+		goto out;
+	}
+	cut[nc++] = 0;
+	for (size_t i = 1; i < n; i++) {
+		uint64_t h = r[i].lo >> 32;
+		cut[nc++] = h;
+		if ((r[i].lo & 0xffffffffull) && h < 0xffffffffull)
+			cut[nc++] = h + 1;
+	}
+	qsort(cut, nc, sizeof(*cut), cmp_u64);
+	size_t u = 0;
+	for (size_t i = 0; i < nc; i++)
+		if (u == 0 || cut[u - 1] != cut[i])
+			cut[u++] = cut[i];
+	nc = u;
+	size_t ri = 0;
+	for (size_t s = 0; s < nc && !g->err; s++) {
+		uint64_t hlo = cut[s], hhi = s + 1 < nc ? cut[s + 1] - 1 : 0xffffffffull;
+		uint64_t base = hlo << 32, top = (hlo << 32) | 0xffffffffull;
+		while (r[ri].hi < base)
+			ri++;
+		int32_t t;
+		if (r[ri].hi >= top) {
+			t = r[ri].target; /* one run covers the whole segment */
+		} else {
+			t = dispatch_low(g, r, n, (uint32_t)hlo, arg);
+		}
+		if (m && hr[m - 1].target == t)
+			hr[m - 1].hi = (uint32_t)hhi;
+		else
+			hr[m++] = (struct bpf_range){ (uint32_t)hlo, (uint32_t)hhi, t, 0 };
+	}
+	for (size_t i = 0; i < m; i++)
+		hr[i].weight = span_weight((uint64_t)hr[i].lo << 32, ((uint64_t)hr[i].hi << 32) | 0xffffffffull);
+	if (!g->err)
+		node = bpf_ld(g, BPF_OFF_ARG_HI(arg), bpf_dispatch(g, hr, m));
+out:
+	free(cut);
+	free(hr);
+	return node;
+}
+
+static bool split_cond(const struct mvm_cond *c, unsigned arg, uint8_t width)
+{
+	uint64_t lo[2], hi[2];
+	int ni;
+	return c->arg == arg && c->width == width && cond_intervals(c, lo, hi, &ni);
+}
+
+/* The boundaries of every interval the entries' conditions on (arg, width) accept, sorted and
+ * unique, from 0. Returns their number (b has room for 4 * n + 1). */
+static size_t split_points(const struct went *e, size_t n, unsigned arg, uint8_t width, uint64_t *b)
+{
+	uint64_t max = wmax(width);
+	size_t nb = 0;
+	b[nb++] = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < e[i].ncond; k++) {
+			uint64_t lo[2], hi[2];
+			int ni;
+			const struct mvm_cond *c = &e[i].cond[k];
+			if (c->arg != arg || c->width != width || !cond_intervals(c, lo, hi, &ni))
+				continue;
+			for (int t = 0; t < ni; t++) {
+				b[nb++] = lo[t];
+				if (hi[t] < max)
+					b[nb++] = hi[t] + 1;
+			}
+		}
+	}
+	qsort(b, nb, sizeof(*b), cmp_u64);
+	size_t u = 0;
+	for (size_t i = 0; i < nb; i++)
+		if (u == 0 || b[u - 1] != b[i])
+			b[u++] = b[i];
+	return u;
+}
+
+/* Splits entries that all test (arg, width) with intervals: every interval between two
+ * boundaries gets the entries that accept it, without that condition. */
+static int32_t gen_split(struct argctx *x, const struct went *e, size_t n, int32_t cont, unsigned arg, uint8_t width)
+{
+	struct bpf_cfg *g = x->g;
+	uint64_t max = wmax(width);
+	uint64_t *b = malloc((4 * n + 1) * sizeof(*b));
+	struct went *sub = malloc(n * sizeof(*sub));
+	struct run64 *run = malloc((4 * n + 1) * sizeof(*run));
+	size_t nb, nrun = 0;
+	int32_t node = -1;
+	if (!b || !sub || !run) {
+		g->err = -ENOMEM;
+		goto out;
+	}
+	nb = split_points(e, n, arg, width, b);
+	for (size_t s = 0; s < nb && !g->err; s++) {
+		uint64_t p = b[s], top = s + 1 < nb ? b[s + 1] - 1 : max;
+		size_t ns = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct went w;
+			bool keep = true;
+			memset(&w, 0, sizeof(w));
+			w.ret = e[i].ret;
+			for (size_t k = 0; k < e[i].ncond; k++) {
+				const struct mvm_cond *c = &e[i].cond[k];
+				if (split_cond(c, arg, width))
+					keep = keep && mvm_cond_holds(c, p);
+				else
+					put_cond(&w.cond[w.ncond++], c);
+			}
+			if (keep)
+				sub[ns++] = w;
+		}
+		int32_t t = gen_entries(x, sub, ns, cont);
+		if (nrun && run[nrun - 1].target == t)
+			run[nrun - 1].hi = top;
+		else
+			run[nrun++] = (struct run64){ p, top, t };
+	}
+	if (g->err)
+		goto out;
+	if (nrun == 1) {
+		node = run[0].target;
+	} else if (width == 32) {
+		struct bpf_range *r = malloc(nrun * sizeof(*r));
+		if (!r) {
+			g->err = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < nrun; i++)
+			r[i] = (struct bpf_range){ (uint32_t)run[i].lo, (uint32_t)run[i].hi, run[i].target,
+						   span_weight(run[i].lo, run[i].hi) };
+		node = bpf_ld(g, BPF_OFF_ARG_LO(arg), bpf_dispatch(g, r, nrun));
+		free(r);
+	} else {
+		node = dispatch64(g, run, nrun, arg);
+	}
+out:
+	free(b);
+	free(sub);
+	free(run);
+	return node;
+}
+
+/* How well splitting on (arg, width) works for the entries that test it: 0 when it would copy
+ * entries into many intervals (each entry should land in about one), else the entries covered. */
+static size_t split_score(const struct went *e, size_t n, unsigned arg, uint8_t width, uint64_t *b)
+{
+	size_t covered = 0, landed = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < e[i].ncond; k++)
+			if (split_cond(&e[i].cond[k], arg, width)) {
+				covered++;
+				break;
+			}
+	if (covered == 0)
+		return 0;
+	size_t nb = split_points(e, n, arg, width, b);
+	for (size_t s = 0; s < nb; s++)
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < e[i].ncond; k++)
+				if (split_cond(&e[i].cond[k], arg, width) && mvm_cond_holds(&e[i].cond[k], b[s]))
+					landed++;
+	return landed <= 2 * covered + nb ? covered : 0;
+}
+
+/* Entries of different results never overlap, so they may be tested in any order and in
+ * groups: the entries that test one argument with intervals are split on it first, and what
+ * none of them matches continues with the others (cont: the code for "nothing matched"). */
+static int32_t gen_entries_uncached(struct argctx *x, const struct went *e, size_t n, int32_t cont)
+{
+	struct bpf_cfg *g = x->g;
+	if (n == 0 || g->err)
+		return cont;
+	/* An entry without conditions is the answer for everything that reaches here. */
+	for (size_t i = 0; i < n; i++)
+		if (e[i].ncond == 0)
+			return bpf_ret(g, e[i].ret);
+	bool same = true;
+	for (size_t i = 0; i < n && same; i++)
+		same = g->node[cont].code == BPF_OP_RET && e[i].ret == g->node[cont].k;
+	if (same)
+		return cont;
+	uint64_t *b = malloc((4 * n + 1) * sizeof(*b));
+	if (!b) {
+		g->err = -ENOMEM;
+		return -1;
+	}
+	unsigned best_arg = 0;
+	uint8_t best_width = 0;
+	size_t best = 0;
+	for (unsigned a = 0; a < MVM_MAX_ARGS && x->budget; a++) {
+		for (int wi = 0; wi < 2; wi++) {
+			uint8_t w = wi ? 64 : 32;
+			size_t score = split_score(e, n, a, w, b);
+			if (score > best) {
+				best = score;
+				best_arg = a;
+				best_width = w;
+			}
+		}
+	}
+	free(b);
+	if (best == 0)
+		return gen_sequential(g, e, n, cont);
+	x->budget--;
+	if (best == n)
+		return gen_split(x, e, n, cont, best_arg, best_width);
+	/* the entries that test the argument, then the others */
+	struct went *in = malloc(n * sizeof(*in)), *rest = malloc(n * sizeof(*rest));
+	size_t nin = 0, nrest = 0;
+	int32_t node = -1;
+	if (!in || !rest) {
+		g->err = -ENOMEM;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			bool tests = false;
+			for (size_t k = 0; k < e[i].ncond && !tests; k++)
+				tests = split_cond(&e[i].cond[k], best_arg, best_width);
+			if (tests)
+				in[nin++] = e[i];
+			else
+				rest[nrest++] = e[i];
+		}
+		node = gen_split(x, in, nin, gen_entries(x, rest, nrest, cont), best_arg, best_width);
+	}
+	free(in);
+	free(rest);
+	return node;
+}
+
+static int32_t gen_entries(struct argctx *x, const struct went *e, size_t n, int32_t cont)
+{
+	if (cont < 0)
+		return -1;
+	uint64_t h = hash_went(e, n, cont);
+	struct memo **slot = &x->memo[h & 255];
+	for (struct memo *m = *slot; m; m = m->next)
+		if (m->hash == h && m->cont == cont && m->n == n && memcmp(m->e, e, n * sizeof(*e)) == 0)
+			return m->node;
+	int32_t node = gen_entries_uncached(x, e, n, cont);
+	struct memo *m = malloc(sizeof(*m));
+	struct went *copy = malloc(n ? n * sizeof(*e) : 1);
+	if (!m || !copy) {
+		free(m);
+		free(copy);
+		x->g->err = -ENOMEM;
+		return -1;
+	}
+	memcpy(copy, e, n * sizeof(*e));
+	*m = (struct memo){ *slot, h, cont, n, copy, node };
+	*slot = m;
+	return node;
+}
+
+static void argctx_free(struct argctx *x)
+{
+	for (size_t i = 0; i < 256; i++) {
+		for (struct memo *m = x->memo[i], *next; m; m = next) {
+			next = m->next;
+			free(m->e);
+			free(m);
+		}
+		x->memo[i] = NULL;
+	}
+}
+
+/* The code deciding one conditional syscall (A: anything; the block loads what it needs). */
+static int32_t gen_decision(struct bpf_cfg *g, const struct mvm_decision *dc, uint32_t def)
+{
+	struct went *e = malloc((dc->nentry ? dc->nentry : 1) * sizeof(*e));
+	size_t n = 0;
+	if (!e) {
+		g->err = -ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < dc->nentry; i++) {
+		struct went w;
+		memset(&w, 0, sizeof(w)); /* memo keys compare bytes, padding included */
+		w.ret = mvm_bpf_ret(dc->entry[i].action);
+		bool dead = false;
+		for (size_t k = 0; k < dc->entry[i].conj.ncond; k++) {
+			struct mvm_cond c;
+			put_cond(&c, &dc->entry[i].conj.cond[k]);
+			int k0 = cond_const(&c);
+			if (k0 == 0)
+				dead = true;
+			else if (k0 < 0)
+				put_cond(&w.cond[w.ncond++], &c);
+		}
+		if (!dead)
+			e[n++] = w;
+	}
+	struct argctx x = { .g = g, .budget = SPLIT_BUDGET };
+	int32_t node = gen_entries(&x, e, n, bpf_ret(g, def));
+	argctx_free(&x);
+	free(e);
+	return node;
+}
+
+/* ---- syscall-number dispatch ---- */
+
+static bool lets_through(const struct mvm_decision *dc)
+{
+	if (dc->nentry == 0)
+		return dc->action.kind == MVM_ACT_ALLOW || dc->action.kind == MVM_ACT_LOG;
+	for (size_t i = 0; i < dc->nentry; i++)
+		if (dc->entry[i].action.kind == MVM_ACT_ALLOW || dc->entry[i].action.kind == MVM_ACT_LOG)
+			return true;
+	return false;
+}
+
+/* Per-number weights: half the mass spread evenly over the syscalls the filter lets through,
+ * half by measured frequency (when a table is given). */
+static int nr_weights(const struct mvm_arch_filter *f, const struct mvm_bpf_freq *fq, const struct mvm_decision **by_nr,
+		      uint64_t *w)
+{
+	const struct mvm_arch *ar = f->arch;
+	bool default_through = f->default_action.kind == MVM_ACT_ALLOW || f->default_action.kind == MVM_ACT_LOG;
+	uint64_t through = 0, total = 0;
+	for (size_t i = 0; i < ar->nsyscalls; i++) {
+		int nr = ar->syscalls[i].nr;
+		const struct mvm_decision *dc = by_nr[nr];
+		if (dc ? lets_through(dc) : default_through) {
+			w[nr] = UNIFORM_WEIGHT;
+			through++;
+		}
+		if (fq)
+			total += mvm_bpf_freq_count(fq, ar->syscalls[i].name);
+	}
+	if (fq && total) {
+		for (size_t i = 0; i < ar->nsyscalls; i++) {
+			uint64_t c = mvm_bpf_freq_count(fq, ar->syscalls[i].name);
+			/* c / total of a mass equal to the uniform part; 128-bit to avoid overflow */
+			unsigned __int128 share = (unsigned __int128)c * UNIFORM_WEIGHT * (through ? through : 1) / total;
+			w[ar->syscalls[i].nr] += (uint64_t)share;
+		}
+	}
+	return 0;
+}
+
+static int32_t gen_dispatch(struct bpf_cfg *g, const struct mvm_arch_filter *f, const struct mvm_bpf_opts *o)
+{
+	const struct mvm_arch *ar = f->arch;
+	size_t nnr = (size_t)ar->max_nr + 1;
+	uint32_t def = mvm_bpf_ret(f->default_action);
+	const struct mvm_decision **by_nr = calloc(nnr, sizeof(*by_nr));
+	uint64_t *w = calloc(nnr, sizeof(*w));
+	int32_t *target = calloc(nnr, sizeof(*target));
+	struct bpf_range *r = malloc((nnr + 4) * sizeof(*r));
+	int32_t root = -1;
+	if (!by_nr || !w || !target || !r) {
+		g->err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < f->ndecision; i++)
+		if (f->decision[i].nr >= 0 && (size_t)f->decision[i].nr < nnr)
+			by_nr[f->decision[i].nr] = &f->decision[i];
+	nr_weights(f, o ? o->freq : NULL, by_nr, w);
+	int32_t ret_def = bpf_ret(g, def);
+	for (size_t nr = 0; nr < nnr; nr++) {
+		const struct mvm_decision *dc = by_nr[nr];
+		if (!dc)
+			target[nr] = ret_def;
+		else if (dc->nentry == 0)
+			target[nr] = bpf_ret(g, mvm_bpf_ret(dc->action));
+		else
+			target[nr] = gen_decision(g, dc, def);
+	}
+	if (g->err)
+		goto out;
+	size_t n = 0;
+	for (size_t nr = 0; nr < nnr; nr++) {
+		if (n && r[n - 1].target == target[nr]) {
+			r[n - 1].hi = (uint32_t)nr;
+			r[n - 1].weight += w[nr];
+		} else {
+			r[n++] = (struct bpf_range){ (uint32_t)nr, (uint32_t)nr, target[nr], 1 + w[nr] };
+		}
+	}
+	/* Numbers past the table take the default; on x86_64, x32 numbers (and everything above
+	 * them but -1, the number a tracer uses to skip a call) are killed like a foreign
+	 * architecture, as libseccomp does. */
+	bool x86_64 = ar->id == MVM_ARCH_X86_64;
+	uint32_t top = x86_64 ? X32_SYSCALL_BIT - 1 : 0xffffffffu;
+	if (r[n - 1].target == ret_def)
+		r[n - 1].hi = top;
+	else
+		r[n++] = (struct bpf_range){ (uint32_t)nnr, top, ret_def, 1 };
+	if (x86_64) {
+		int32_t kill = bpf_ret(g, SECCOMP_RET_KILL_PROCESS);
+		if (r[n - 1].target == kill)
+			r[n - 1].hi = 0xfffffffeu;
+		else
+			r[n++] = (struct bpf_range){ X32_SYSCALL_BIT, 0xfffffffeu, kill, 1 };
+		r[n++] = (struct bpf_range){ 0xffffffffu, 0xffffffffu, ret_def, 1 };
+	}
+	root = bpf_dispatch(g, r, n);
+out:
+	free(by_nr);
+	free(w);
+	free(target);
+	free(r);
+	return root;
+}
+
+/* The biggest argument block, to point at when the program is too long. */
+static const struct mvm_decision *largest_decision(const struct mvm_arch_filter *f)
+{
+	const struct mvm_decision *best = NULL;
+	for (size_t i = 0; i < f->ndecision; i++)
+		if (!best || f->decision[i].nentry > best->nentry)
+			best = &f->decision[i];
+	return best;
+}
+
+int mvm_bpf_generate(struct mvm_diag *d, const struct mvm_arch_filter *f, const struct mvm_bpf_opts *o,
+		     struct sock_filter *out, size_t *len)
+{
+	struct bpf_cfg g;
+	bpf_cfg_init(&g);
+	int32_t dispatch = gen_dispatch(&g, f, o);
+	int32_t root = bpf_ld(&g, BPF_OFF_ARCH,
+			      bpf_jmp(&g, BPF_OP_JEQ, f->arch->audit_arch, bpf_ld(&g, BPF_OFF_NR, dispatch),
+				      bpf_ret(&g, SECCOMP_RET_KILL_PROCESS)));
+	root = bpf_peephole(&g, root);
+	int r = g.err;
+	if (r == 0)
+		r = bpf_layout(&g, root, out, MVM_BPF_MAXINSNS, len);
+	if (r == -E2BIG) {
+		const struct mvm_decision *big = largest_decision(f);
+		if (big && big->nentry)
+			mvm_diag_error(d, big->loc.file, big->loc.line, big->loc.col,
+				       "the seccomp filter for %s needs more than %d instructions, the kernel's limit; "
+				       "the largest argument block is '%s' (%zu alternatives): simplify its conditions",
+				       f->arch->name, MVM_BPF_MAXINSNS, big->name, big->nentry);
+		else
+			mvm_diag_error(d, NULL, 0, 0, "the seccomp filter for %s needs more than %d instructions, the kernel's limit",
+				       f->arch->name, MVM_BPF_MAXINSNS);
+	}
+	bpf_cfg_free(&g);
+	return r;
+}

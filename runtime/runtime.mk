@@ -1,0 +1,35 @@
+# runtime/: the `mvm` binary, and the unit tests that link the runtime's objects.
+# The runtime links the compiler's objects through an archive, so only what it uses (the
+# stdlib loader, for the intent ceiling) ends up in `mvm`.
+RUNTIME_SRC := $(filter-out runtime/main.c,$(sort $(wildcard runtime/*.c)))
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
+RUNTIME_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/test_admission*.c tests/test_audit*.c)))
+EXTRA_BINS += $(BUILD)/bin/mvm
+
+$(RUNTIME_OBJ) $(BUILD)/obj/runtime/main.o: runtime/runtime.h
+
+# Built after mvmc, so that every compiler object (including those other fragments add) exists;
+# the member list is expanded when the recipe runs, after every fragment was read.
+$(BUILD)/lib/libmvmc.a: $(BUILD)/bin/mvmc
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcsP $@ $(COMPILER_OBJ)
+
+$(BUILD)/bin/mvm: $(BUILD)/obj/runtime/main.o $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(BUILD)/obj/runtime/main.o $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) -o $@ $(PKG_LIBS)
+
+$(RUNTIME_TESTS): $(BUILD)/tests/%: tests/%.c $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) $(BUILD)/bin/mvmc
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -Itests -DMVM_BUILD_DIR=\"$(BUILD)\" $(ALL_LDFLAGS) $< $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# bench/admission: built with everything (so it keeps compiling; not installed), run with
+# `make bench-admission`.
+EXTRA_TEST_HELPERS += $(BUILD)/bench/admission
+.PHONY: bench-admission
+$(BUILD)/bench/admission: bench/admission.c runtime/runtime.h $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) -o $@ $(PKG_LIBS)
+
+bench-admission: $(BUILD)/bench/admission $(BUILD)/bin/mvmc
+	$(BUILD)/bench/admission --mvmc $(BUILD)/bin/mvmc
