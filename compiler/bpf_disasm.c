@@ -118,7 +118,6 @@ void mvm_bpf_disasm(const struct sock_filter *prog, size_t len, const struct mvm
 			if (holds[pc] == BPF_OFF_ARCH && audit_arch_name(f->k)) {
 				snprintf(note, sizeof(note), "%s", audit_arch_name(f->k));
 			} else if (holds[pc] == BPF_OFF_NR && f->code != BPF_OP_JSET) {
-				/* `jgt K` splits after K: name the first number of the upper side too */
 				const char *name = arch && f->k <= (uint32_t)arch->max_nr ? mvm_syscall_name(arch, (int)f->k) : NULL;
 				if (f->k & 0x40000000u)
 					snprintf(note, sizeof(note), "nr %u (x32 bit)", f->k);

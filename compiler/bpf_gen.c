@@ -228,10 +228,16 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static uint64_t span_weight(uint64_t lo, uint64_t hi)
+/* How often a run of argument values is expected: wider runs more, and runs the filter lets
+ * through far more than refused ones (a program mostly makes calls that work). */
+static uint64_t span_weight(const struct bpf_cfg *g, uint64_t lo, uint64_t hi, int32_t target)
 {
 	uint64_t size = hi - lo; /* + 1, without overflow */
-	return 1 + (size ? 64 - (uint64_t)__builtin_clzll(size) : 0);
+	uint64_t w = 1 + (size ? 64 - (uint64_t)__builtin_clzll(size) : 0);
+	const struct bpf_node *t = &g->node[target];
+	bool refused = t->code == BPF_OP_RET && (t->k & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW &&
+		       (t->k & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_LOG;
+	return refused ? w : 64 * w;
 }
 
 struct run64 {
@@ -260,7 +266,7 @@ static int32_t dispatch_low(struct bpf_cfg *g, const struct run64 *r, size_t n, 
 		}
 	}
 	for (size_t i = 0; i < m; i++)
-		lr[i].weight = span_weight(lr[i].lo, lr[i].hi);
+		lr[i].weight = span_weight(g, lr[i].lo, lr[i].hi, lr[i].target);
 	int32_t node = bpf_ld(g, BPF_OFF_ARG_LO(arg), bpf_dispatch(g, lr, m));
 	free(lr);
 	return node;
@@ -311,7 +317,7 @@ static int32_t dispatch64(struct bpf_cfg *g, const struct run64 *r, size_t n, un
 			hr[m++] = (struct bpf_range){ (uint32_t)hlo, (uint32_t)hhi, t, 0 };
 	}
 	for (size_t i = 0; i < m; i++)
-		hr[i].weight = span_weight((uint64_t)hr[i].lo << 32, ((uint64_t)hr[i].hi << 32) | 0xffffffffull);
+		hr[i].weight = span_weight(g, (uint64_t)hr[i].lo << 32, ((uint64_t)hr[i].hi << 32) | 0xffffffffull, hr[i].target);
 	if (!g->err)
 		node = bpf_ld(g, BPF_OFF_ARG_HI(arg), bpf_dispatch(g, hr, m));
 out:
@@ -408,7 +414,7 @@ static int32_t gen_split(struct argctx *x, const struct went *e, size_t n, int32
 		}
 		for (size_t i = 0; i < nrun; i++)
 			r[i] = (struct bpf_range){ (uint32_t)run[i].lo, (uint32_t)run[i].hi, run[i].target,
-						   span_weight(run[i].lo, run[i].hi) };
+						   span_weight(g, run[i].lo, run[i].hi, run[i].target) };
 		node = bpf_ld(g, BPF_OFF_ARG_LO(arg), bpf_dispatch(g, r, nrun));
 		free(r);
 	} else {
@@ -496,10 +502,11 @@ static int32_t gen_entries_uncached(struct argctx *x, const struct went *e, size
 			bool tests = false;
 			for (size_t k = 0; k < e[i].ncond && !tests; k++)
 				tests = split_cond(&e[i].cond[k], best_arg, best_width);
+			/* memcpy keeps the padding the memo keys compare */
 			if (tests)
-				in[nin++] = e[i];
+				memcpy(&in[nin++], &e[i], sizeof(*in));
 			else
-				rest[nrest++] = e[i];
+				memcpy(&rest[nrest++], &e[i], sizeof(*rest));
 		}
 		node = gen_split(x, in, nin, gen_entries(x, rest, nrest, cont), best_arg, best_width);
 	}

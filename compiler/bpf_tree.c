@@ -7,7 +7,7 @@
 #include "bpf_cfg.h"
 
 #define HOLE_MAX 6         /* longest jeq chain considered for one leaf */
-#define EXACT_MAX 128      /* full O(n^3) search up to here */
+#define EXACT_MAX 32       /* full O(n^3) search up to here */
 #define KNUTH_MAX 384      /* O(n^2) search with Knuth's root bounds up to here */
 #define WEIGHT_MAX (1ull << 40)
 

@@ -8,6 +8,7 @@
 
 #include "../lib/bundle.h"
 #include "../lib/outdir.h"
+#include "bpf_cli.h"
 #include "commands.h"
 #include "emit.h"
 #include "resolve.h"
@@ -16,7 +17,7 @@ enum { EXIT_OK = MVMC_EXIT_OK, EXIT_PROFILE = MVMC_EXIT_PROFILE, EXIT_USAGE = MV
 
 static const char usage_build[] =
 	"usage: mvmc build PROFILE -o DIR [--arch LIST] [-I DIR]... [--sign-key KEY] [--valid-for DURATION]\n"
-	"                  [--not-before UNIXTIME]\n"
+	"                  [--not-before UNIXTIME] [--report] [--weights FILE]\n"
 	"\n"
 	"Compile PROFILE (YAML, schema 1) and write DIR atomically with:\n"
 	"  seccomp.<arch>.bpf  raw struct sock_filter[] per architecture\n"
@@ -32,6 +33,9 @@ static const char usage_build[] =
 	"      --valid-for D   bundle validity (s, m, h, d; default 30d) written as not_before/not_after\n"
 	"      --not-before T  start of the validity, unix seconds (default: SOURCE_DATE_EPOCH, else now\n"
 	"                      when signing; an unsigned build without either has no validity fields)\n"
+	"      --report        print each seccomp filter's length, instructions executed on allowed\n"
+	"                      paths and cache-eligible count\n"
+	"      --weights FILE  syscall frequencies for the BPF dispatch (default: stdlib/syscall-freq.yaml)\n"
 	"  -h, --help          show this help\n";
 
 static int parse_arch_list(const char *list, unsigned *mask)
@@ -84,8 +88,9 @@ static int parse_unix_time(const char *s, int64_t *out)
 }
 
 static int build(const char *profile, const char *outdir, unsigned arch_override, const struct mvmc_search_path *sp,
-		 const struct sign_opts *so)
+		 const struct sign_opts *so, const struct mvmc_bpf_opts *bo)
 {
+	struct mvm_bpf_freq *freq = NULL;
 	struct mvm_arena arena;
 	struct mvm_diag diag;
 	struct mvm_stdlib *st;
@@ -125,7 +130,7 @@ static int build(const char *profile, const char *outdir, unsigned arch_override
 			continue;
 		struct mvm_artifact *art = &arts[nart++];
 		snprintf(art->name, sizeof(art->name), "seccomp.%s.bpf", p->filter[a].arch->name);
-		if (mvm_emit_bpf(&diag, &p->filter[a], &art->data)) {
+		if (mvmc_bpf_emit(bo, &arena, &diag, st, &p->filter[a], &freq, &art->data)) {
 			code = EXIT_PROFILE;
 			goto out;
 		}
@@ -186,6 +191,8 @@ int mvmc_cmd_build(int argc, char **argv)
 		{ "sign-key", required_argument, NULL, 'k' },
 		{ "valid-for", required_argument, NULL, 'v' },
 		{ "not-before", required_argument, NULL, 'n' },
+		{ "report", no_argument, NULL, 'R' },
+		{ "weights", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -193,6 +200,7 @@ int mvmc_cmd_build(int argc, char **argv)
 	const char *outdir = NULL;
 	unsigned arch = 0;
 	struct sign_opts so = { 0 };
+	struct mvmc_bpf_opts bo = { 0 };
 	int c, code = EXIT_USAGE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:I:h", opts, NULL)) != -1) {
@@ -207,6 +215,8 @@ int mvmc_cmd_build(int argc, char **argv)
 				goto out;
 			break;
 		case 'k': so.key = optarg; break;
+		case 'R': bo.report = true; break;
+		case 'W': bo.weights = optarg; break;
 		case 'v':
 			if (mvm_parse_duration(optarg, &so.valid_for_s)) {
 				fprintf(stderr, "mvmc build: --valid-for '%s' (expected N followed by s, m, h or d; at most 366d)\n", optarg);
@@ -243,7 +253,7 @@ int mvmc_cmd_build(int argc, char **argv)
 		fputs("mvmc build: --valid-for needs --sign-key, --not-before or SOURCE_DATE_EPOCH\n", stderr);
 		goto out;
 	}
-	code = build(argv[optind], outdir, arch, &sp, &so);
+	code = build(argv[optind], outdir, arch, &sp, &so, &bo);
 out:
 	mvmc_search_free(&sp);
 	return code;

@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bpf_cfg.h"
-#include "bpf_gen.h"
+#include "bpf_cli.h"
 #include "commands.h"
-#include "stdlib.h"
 
 static const char usage_disasm[] =
 	"usage: mvmc disasm FILE.bpf [--arch A]\n"
@@ -21,34 +19,6 @@ static const char usage_disasm[] =
 	"options:\n"
 	"      --arch A   x86_64 or aarch64 (default: found from the program's arch check)\n"
 	"  -h, --help     show this help\n";
-
-const struct mvm_arch *mvmc_bpf_arch_of(const struct sock_filter *prog, size_t len)
-{
-	for (size_t pc = 0; pc + 1 < len; pc++) {
-		if (prog[pc].code != BPF_OP_LD || prog[pc].k != BPF_OFF_ARCH || prog[pc + 1].code != BPF_OP_JEQ)
-			continue;
-		for (int a = 0; a < MVM_ARCH_COUNT; a++)
-			if (mvm_arch_by_id((enum mvm_arch_id)a)->audit_arch == prog[pc + 1].k)
-				return mvm_arch_by_id((enum mvm_arch_id)a);
-	}
-	return NULL;
-}
-
-int mvmc_load_bpf(const char *path, struct mvm_arena *a, const struct sock_filter **prog, size_t *len)
-{
-	char *bytes;
-	size_t n;
-	int r = mvm_read_file(a, path, MVM_BPF_MAXINSNS * sizeof(struct sock_filter), &bytes, &n);
-	if (r) {
-		fprintf(stderr, "mvmc: %s: %s\n", path, r == -EFBIG ? "larger than 4096 instructions" : strerror(-r));
-		return MVMC_EXIT_IO;
-	}
-	if (mvm_bpf_from_bytes(bytes, n, prog, len)) {
-		fprintf(stderr, "mvmc: %s: not a struct sock_filter array (%zu bytes: empty, or not a multiple of 8)\n", path, n);
-		return MVMC_EXIT_PROFILE;
-	}
-	return 0;
-}
 
 int mvmc_cmd_disasm(int argc, char **argv)
 {

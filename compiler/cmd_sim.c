@@ -7,9 +7,8 @@
 #include <sys/stat.h>
 
 #include "bpf_cfg.h"
-#include "bpf_gen.h"
+#include "bpf_cli.h"
 #include "commands.h"
-#include "stdlib.h"
 #include "yaml_tree.h"
 
 static const char usage_sim[] =
@@ -24,9 +23,6 @@ static const char usage_sim[] =
 	"      --argN V          argument N (0..5): decimal, 0x hex, 0o, 0b, or negative; default 0\n"
 	"      --audit-arch V    the seccomp_data.arch token (default: A's); tests compat calls\n"
 	"  -h, --help            show this help\n";
-
-const struct mvm_arch *mvmc_bpf_arch_of(const struct sock_filter *prog, size_t len);
-int mvmc_load_bpf(const char *path, struct mvm_arena *a, const struct sock_filter **prog, size_t *len);
 
 static int parse_value(const char *s, uint64_t *v)
 {

@@ -1,4 +1,5 @@
-/* mvm: the runtime's command line. `mvm trust`, `mvm plan issue`, `mvm admit`, `mvm audit`. */
+/* mvm: the runtime's command line. `mvm trust`, `mvm plan issue`, `mvm admit`, `mvm audit`,
+ * `mvm run` (run.c) and `mvm doctor` (doctor.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,6 +8,8 @@
 #include <time.h>
 
 #include "../lib/canon_json.h"
+#include "doctor.h"
+#include "run.h"
 #include "runtime.h"
 
 enum {
@@ -29,6 +32,9 @@ static const char usage_text[] =
 	"                                                             issue an execution plan\n"
 	"  admit DIR | --plan FILE [DIR]  [--tenant T] [--json] ...  run admission (no launch yet)\n"
 	"  audit verify|show|tail|recover [--tenant T] [--json] [-n N]\n"
+	"  run (--profile DIR | --plan FILE) [--backend B] [--share H:G[:ro|rw]]... [--require-tier N]\n"
+	"      [--require-posture full] [--tenant T] -- CMD [ARGS]     admit, launch, verify posture\n"
+	"  doctor [--json]                                            what isolation this host gives\n"
 	"\n"
 	"environment: MVM_HOME (default ~/.mvm), MVM_HOST_KEY, MVM_TENANT, MVM_MAX_WINDOW, MVM_CLOCK_SKEW,\n"
 	"MVM_AUDIT_SEGMENT_BYTES. See mvm(1), docs/admission.md and docs/audit.md.\n";
@@ -643,6 +649,11 @@ int main(int argc, char **argv)
 		printf("mvm %s\n", MVM_VERSION);
 		return EXIT_OK;
 	}
+	/* run and doctor set up their own context (run's exit codes are its own: run.h). */
+	if (!strcmp(argv[1], "run"))
+		return mvm_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "doctor"))
+		return mvm_doctor_command(argc - 1, argv + 1, stdout, stderr);
 	struct ctx c;
 	if (ctx_init(&c))
 		return EXIT_USAGE;

@@ -15,21 +15,22 @@ $(BUILD)/lib/libmvmc.a: $(BUILD)/bin/mvmc
 	rm -f $@
 	ar rcsP $@ $(COMPILER_OBJ)
 
-$(BUILD)/bin/mvm: $(BUILD)/obj/runtime/main.o $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ)
+# `mvm run` launches through the sandbox backend (runtime/backends/backends.mk, read first).
+$(BUILD)/bin/mvm: $(BUILD)/obj/runtime/main.o $(RUNTIME_OBJ) $(SANDBOX_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $(BUILD)/obj/runtime/main.o $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) -o $@ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) $(BUILD)/obj/runtime/main.o $(RUNTIME_OBJ) $(SANDBOX_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) -o $@ $(PKG_LIBS)
 
-$(RUNTIME_TESTS): $(BUILD)/tests/%: tests/%.c $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) $(BUILD)/bin/mvmc
+$(RUNTIME_TESTS): $(BUILD)/tests/%: tests/%.c $(RUNTIME_OBJ) $(SANDBOX_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) $(BUILD)/bin/mvmc
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ilib -Itests -DMVM_BUILD_DIR=\"$(BUILD)\" $(ALL_LDFLAGS) $< $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -Ilib -Itests -DMVM_BUILD_DIR=\"$(BUILD)\" $(ALL_LDFLAGS) $< $(RUNTIME_OBJ) $(SANDBOX_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # bench/admission: built with everything (so it keeps compiling; not installed), run with
 # `make bench-admission`.
 EXTRA_TEST_HELPERS += $(BUILD)/bench/admission
 .PHONY: bench-admission
-$(BUILD)/bench/admission: bench/admission.c runtime/runtime.h $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ)
+$(BUILD)/bench/admission: bench/admission.c runtime/runtime.h $(RUNTIME_OBJ) $(SANDBOX_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(RUNTIME_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) -o $@ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(RUNTIME_OBJ) $(SANDBOX_OBJ) $(BUILD)/lib/libmvmc.a $(LIB_OBJ) -o $@ $(PKG_LIBS)
 
 bench-admission: $(BUILD)/bench/admission $(BUILD)/bin/mvmc
 	$(BUILD)/bench/admission --mvmc $(BUILD)/bin/mvmc

@@ -90,6 +90,27 @@ t claim1_ro_share_is_mounted_ro_nosuid_nodev "$(opts /share/ro)" '[[ "$(opts /sh
 t claim1_rw_share_is_mounted_rw_nosuid_nodev "$(opts /share/rw)" '[[ "$(opts /share/rw)" == rw,nosuid,nodev* ]]'
 t claim1_root_entries_are_mounted_ro_nosuid_nodev "$(opts /usr)" '[[ "$(opts /usr)" == ro,nosuid,nodev* ]] && [[ "$(opts /)" == ro,nosuid,nodev* ]]'
 
+# Likewise a world-connectable unix socket of a host daemon outside /run and /tmp: a read-only
+# mount does not stop connect(), and path sockets ignore network namespaces (documented).
+sock=/var/tmp/mvm-sock-$$
+python3 -c "import os,socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(); time.sleep(10)" "$sock" &
+spid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+connect='import socket,sys
+s=socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1]); print("connected")
+except OSError as e:
+    print("failed", e.errno)'
+out=$(run -- /usr/bin/python3 -c "$connect" "$sock" 2>&1)
+t host_root_view_reaches_world_connectable_unix_sockets "out=$out" '[ "$out" = connected ]'
+if [ -d "$rootfs/bin" ]; then
+	out=$("$DRIVER" --filter "$OPEN" --uid $uid --gid $uid --rootfs "$rootfs" -- /bin/busybox ls "$sock" 2>&1); rc=$?
+	t claim1_rootfs_hides_host_unix_sockets "rc=$rc out=$out" '[ $rc -ne 0 ]'
+fi
+kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -f "$sock"
+
 # ---- claim 2 ----
 if [ "$(id -u)" -eq 0 ]; then
 	cp /usr/bin/id "$TMP/ro/id-setuid" && chown 0:0 "$TMP/ro/id-setuid" && chmod 4755 "$TMP/ro/id-setuid"
