@@ -75,6 +75,11 @@ struct bpf_range {
  * Ranges are sorted, contiguous, and adjacent ranges have different targets. */
 int32_t bpf_dispatch(struct bpf_cfg *g, const struct bpf_range *r, size_t n);
 
+/* The code deciding one conditional syscall: its entries, and def (a SECCOMP_RET_* value) for
+ * what none matches. Loads what it needs; A may hold anything on entry. */
+struct mvm_decision;
+int32_t bpf_gen_decision(struct bpf_cfg *g, const struct mvm_decision *dc, uint32_t def);
+
 /* Runs the peephole passes over the graph reachable from root until none changes anything:
  * redundant loads, jump threading over implied comparisons, constant tests, identical-node
  * merging. Returns the new root (or -1 with g->err set). */

@@ -75,7 +75,7 @@ int mvmc_load_bpf(const char *path, struct mvm_arena *a, const struct sock_filte
 	int r = mvm_read_file(a, path, MVM_BPF_MAXINSNS * sizeof(struct sock_filter), &bytes, &n);
 	if (r) {
 		fprintf(stderr, "mvmc: %s: %s\n", path, r == -EFBIG ? "larger than 4096 instructions" : strerror(-r));
-		return MVMC_EXIT_IO;
+		return r == -EFBIG ? MVMC_EXIT_PROFILE : MVMC_EXIT_IO; /* a refused input, not an I/O failure */
 	}
 	if (mvm_bpf_from_bytes(bytes, n, prog, len)) {
 		fprintf(stderr, "mvmc: %s: not a struct sock_filter array (%zu bytes: empty, or not a multiple of 8)\n", path, n);

@@ -10,6 +10,7 @@
 #include "../lib/outdir.h"
 #include "bpf_cli.h"
 #include "commands.h"
+#include "consistency.h"
 #include "emit.h"
 #include "resolve.h"
 
@@ -17,11 +18,12 @@ enum { EXIT_OK = MVMC_EXIT_OK, EXIT_PROFILE = MVMC_EXIT_PROFILE, EXIT_USAGE = MV
 
 static const char usage_build[] =
 	"usage: mvmc build PROFILE -o DIR [--arch LIST] [-I DIR]... [--sign-key KEY] [--valid-for DURATION]\n"
-	"                  [--not-before UNIXTIME] [--report] [--weights FILE]\n"
+	"                  [--not-before UNIXTIME] [--strict] [--report] [--weights FILE]\n"
 	"\n"
-	"Compile PROFILE (YAML, schema 1) and write DIR atomically with:\n"
+	"Compile PROFILE (schema 1: YAML, or the mvm DSL for *.mvm) and write DIR atomically with:\n"
 	"  seccomp.<arch>.bpf  raw struct sock_filter[] per architecture\n"
 	"  seccomp.json        OCI runtime-spec linux.seccomp object\n"
+	"  egress.nft          when the profile has network.egress: the nftables rules (docs/egress.md)\n"
 	"  plan.json           canonical JSON: admission fields and sha256 of every artifact\n"
 	"  bundle.dsse.json    with --sign-key: DSSE envelope over plan.json (Ed25519)\n"
 	"\n"
@@ -33,6 +35,7 @@ static const char usage_build[] =
 	"      --valid-for D   bundle validity (s, m, h, d; default 30d) written as not_before/not_after\n"
 	"      --not-before T  start of the validity, unix seconds (default: SOURCE_DATE_EPOCH, else now\n"
 	"                      when signing; an unsigned build without either has no validity fields)\n"
+	"      --strict        seccomp/egress inconsistencies are errors, not warnings\n"
 	"      --report        print each seccomp filter's length, instructions executed on allowed\n"
 	"                      paths and cache-eligible count\n"
 	"      --weights FILE  syscall frequencies for the BPF dispatch (default: stdlib/syscall-freq.yaml)\n"
@@ -88,14 +91,14 @@ static int parse_unix_time(const char *s, int64_t *out)
 }
 
 static int build(const char *profile, const char *outdir, unsigned arch_override, const struct mvmc_search_path *sp,
-		 const struct sign_opts *so, const struct mvmc_bpf_opts *bo)
+		 const struct sign_opts *so, const struct mvmc_bpf_opts *bo, bool strict)
 {
 	struct mvm_bpf_freq *freq = NULL;
 	struct mvm_arena arena;
 	struct mvm_diag diag;
 	struct mvm_stdlib *st;
 	struct mvm_profile *p;
-	struct mvm_artifact arts[MVM_ARCH_COUNT + 3];
+	struct mvm_artifact arts[MVM_ARCH_COUNT + 4]; /* seccomp.<arch>.bpf..., seccomp.json, egress.nft, plan, envelope */
 	size_t nart = 0;
 	int code = EXIT_OK;
 	struct mvm_seckey key = { 0 };
@@ -125,6 +128,10 @@ static int build(const char *profile, const char *outdir, unsigned arch_override
 		code = r == -EINVAL ? EXIT_PROFILE : EXIT_IO;
 		goto out;
 	}
+	if (mvm_check_consistency(&diag, st, p, strict)) {
+		code = EXIT_PROFILE;
+		goto out;
+	}
 	for (int a = 0; a < MVM_ARCH_COUNT; a++) {
 		if (!(p->arch_mask & (1u << a)))
 			continue;
@@ -140,6 +147,14 @@ static int build(const char *profile, const char *outdir, unsigned arch_override
 	if (mvm_emit_oci(&diag, p, &oci->data)) {
 		code = EXIT_PROFILE;
 		goto out;
+	}
+	if (p->egress.present) {
+		struct mvm_artifact *nft = &arts[nart++];
+		strcpy(nft->name, "egress.nft");
+		if (mvm_emit_nft(&diag, p, &nft->data)) {
+			code = EXIT_PROFILE;
+			goto out;
+		}
 	}
 	struct mvm_artifact *plan = &arts[nart];
 	strcpy(plan->name, "plan.json");
@@ -165,7 +180,7 @@ static int build(const char *profile, const char *outdir, unsigned arch_override
 		}
 		nart++;
 	}
-	struct mvm_file files[MVM_ARCH_COUNT + 3];
+	struct mvm_file files[MVM_ARCH_COUNT + 4];
 	for (size_t i = 0; i < nart; i++)
 		files[i] = (struct mvm_file){ arts[i].name, arts[i].data.data, arts[i].data.len };
 	char err[512] = "";
@@ -192,6 +207,7 @@ int mvmc_cmd_build(int argc, char **argv)
 		{ "valid-for", required_argument, NULL, 'v' },
 		{ "not-before", required_argument, NULL, 'n' },
 		{ "report", no_argument, NULL, 'R' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "weights", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -201,6 +217,7 @@ int mvmc_cmd_build(int argc, char **argv)
 	unsigned arch = 0;
 	struct sign_opts so = { 0 };
 	struct mvmc_bpf_opts bo = { 0 };
+	bool strict = false;
 	int c, code = EXIT_USAGE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:I:h", opts, NULL)) != -1) {
@@ -216,6 +233,7 @@ int mvmc_cmd_build(int argc, char **argv)
 			break;
 		case 'k': so.key = optarg; break;
 		case 'R': bo.report = true; break;
+		case 'S': strict = true; break;
 		case 'W': bo.weights = optarg; break;
 		case 'v':
 			if (mvm_parse_duration(optarg, &so.valid_for_s)) {
@@ -253,7 +271,7 @@ int mvmc_cmd_build(int argc, char **argv)
 		fputs("mvmc build: --valid-for needs --sign-key, --not-before or SOURCE_DATE_EPOCH\n", stderr);
 		goto out;
 	}
-	code = build(argv[optind], outdir, arch, &sp, &so, &bo);
+	code = build(argv[optind], outdir, arch, &sp, &so, &bo, strict);
 out:
 	mvmc_search_free(&sp);
 	return code;

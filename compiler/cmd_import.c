@@ -133,6 +133,10 @@ static int import(const char *in, const char *outpath, const char *name, const s
 	mvm_arena_init(&arena, 256u << 20);
 	mvm_diag_init(&diag, "mvmc", stderr);
 	int r = mvm_read_file(&arena, in, MVM_IMPORT_MAX_JSON, &json, &len);
+	if (r == -EFBIG) { /* refused input, as `mvmc build` refuses a profile over its bound */
+		fprintf(stderr, "mvmc: %s: cannot read: file is larger than %u MiB\n", in, MVM_IMPORT_MAX_JSON >> 20);
+		goto out;
+	}
 	if (r) {
 		fprintf(stderr, "mvmc: %s: cannot read: %s\n", in, strerror(-r));
 		code = MVMC_EXIT_IO;

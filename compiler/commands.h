@@ -17,6 +17,11 @@ int mvmc_cmd_sim(int argc, char **argv);
 int mvmc_cmd_import(int argc, char **argv);
 int mvmc_cmd_keygen(int argc, char **argv);
 int mvmc_cmd_verify(int argc, char **argv);
+int mvmc_cmd_lint(int argc, char **argv);
+int mvmc_cmd_diff(int argc, char **argv);
+int mvmc_cmd_explain(int argc, char **argv);
+/* mvmc diff --fail-on widen: NEW allows something OLD did not. */
+enum { MVMC_EXIT_WIDENED = 3 };
 
 /* The stdlib search path shared by every command: -I dirs, then MVMC_PATH. */
 #define MVMC_MAX_SEARCH 32

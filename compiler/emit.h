@@ -24,9 +24,12 @@ struct mvm_plan_validity {
 /* As mvm_emit_plan, adding not_before/not_after when v is not NULL. */
 int mvm_emit_plan_valid(struct mvm_diag *d, const struct mvm_profile *p, const struct mvm_artifact *arts, size_t n,
 			const struct mvm_plan_validity *v, struct mvm_buf *out);
-/* egress.nft: the body of one nftables `table inet` for the profile's network.egress.
- * -ENOENT when the profile has no egress section (then the sandbox gets no network device). */
+/* egress.nft: the body of one nftables `table inet` for the profile's network.egress (the
+ * shape and what the runtime adds: docs/egress.md). -ENOENT when the profile has no egress
+ * section (then the sandbox gets no network device). */
 int mvm_emit_nft(struct mvm_diag *d, const struct mvm_profile *p, struct mvm_buf *out);
-/* A CIDR rule inside an always-dropped range (link-local, CGNAT): allowed because it is explicit. */
+/* A CIDR rule inside an always-dropped range (link-local, CGNAT, ...): allowed because it is explicit. */
 bool mvm_egress_rule_is_explicit_exception(const struct mvm_egress_rule *r);
+/* The i-th always-dropped range as "ADDR/PREFIX" (and its family), or NULL past the last. */
+const char *mvm_egress_always_dropped(size_t i, int *family);
 #endif

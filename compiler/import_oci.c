@@ -10,6 +10,7 @@
  * by the unconditional action. */
 #include <errno.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -41,7 +42,6 @@ struct oentry {
 	size_t ncond;
 	struct ocond cond[MVM_MAX_ARGS];
 	unsigned arch_mask; /* the arches this entry applies to */
-	int line;
 };
 
 /* One rule of the output before merging: one syscall, one arch. */
@@ -69,19 +69,18 @@ struct importer {
 	int err;
 };
 
-static int ierr(struct importer *im, int line, const char *fmt, const char *a, const char *b)
+/* jansson keeps no positions for values, so messages name the entry ("syscalls[3]") instead of
+ * a line. */
+__attribute__((format(printf, 2, 3))) static int ierr(struct importer *im, const char *fmt, ...)
 {
 	char msg[512];
-	snprintf(msg, sizeof(msg), fmt, a, b);
-	mvm_diag_error(im->d, im->file, line, line ? 1 : 0, "%s", msg);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	mvm_diag_error(im->d, im->file, 0, 0, "%s", msg);
 	im->err = -EINVAL;
 	return -EINVAL;
-}
-
-static int json_line(const json_t *j)
-{
-	(void)j; /* jansson keeps no positions for values; errors name the entry instead */
-	return 0;
 }
 
 /* ---- JSON ---- */
@@ -147,11 +146,11 @@ static int parse_action(struct importer *im, const json_t *act, const json_t *er
 {
 	const char *s = json_string_value(act);
 	if (!s)
-		return ierr(im, 0, "%s: 'action' must be a string%s", where, "");
+		return ierr(im, "%s: 'action' must be a string", where);
 	uint64_t en = 1; /* runc: SCMP_ACT_ERRNO without errnoRet is EPERM */
 	if (errno_ret) {
 		if (!json_is_integer(errno_ret) || json_integer_value(errno_ret) < 1 || json_integer_value(errno_ret) > 4095)
-			return ierr(im, 0, "%s: errnoRet must be an integer in 1..4095%s", where, "");
+			return ierr(im, "%s: errnoRet must be an integer in 1..4095", where);
 		en = (uint64_t)json_integer_value(errno_ret);
 	}
 	static const struct { const char *name; enum mvm_action_kind kind; } map[] = {
@@ -169,8 +168,8 @@ static int parse_action(struct importer *im, const json_t *act, const json_t *er
 		}
 	}
 	if (strcmp(s, "SCMP_ACT_TRACE") == 0 || strcmp(s, "SCMP_ACT_NOTIFY") == 0)
-		return ierr(im, 0, "%s: action %s has no equivalent in mvm profiles (it needs a tracer or a listener)", where, s);
-	return ierr(im, 0, "%s: unknown action '%s'", where, s);
+		return ierr(im, "%s: action %s has no equivalent in mvm profiles (it needs a tracer or a listener)", where, s);
+	return ierr(im, "%s: unknown action '%s'", where, s);
 }
 
 static int parse_cond(struct importer *im, const json_t *a, struct ocond *c, const char *where)
@@ -180,22 +179,22 @@ static int parse_cond(struct importer *im, const json_t *a, struct ocond *c, con
 	const json_t *idx = json_object_get(a, "index"), *val = json_object_get(a, "value"),
 		     *two = json_object_get(a, "valueTwo"), *op = json_object_get(a, "op");
 	if (!json_is_object(a) || !json_is_integer(idx) || json_integer_value(idx) < 0 || json_integer_value(idx) > 5)
-		return ierr(im, 0, "%s: every args[] item needs an 'index' in 0..5%s", where, "");
+		return ierr(im, "%s: every args[] item needs an 'index' in 0..5", where);
 	if (!json_is_string(op))
-		return ierr(im, 0, "%s: every args[] item needs an 'op'%s", where, "");
+		return ierr(im, "%s: every args[] item needs an 'op'", where);
 	c->index = (unsigned)json_integer_value(idx);
 	/* jansson reads integers as signed 64-bit; the bits are what libseccomp compares */
 	c->value = val ? (uint64_t)json_integer_value(val) : 0;
 	c->value_two = two ? (uint64_t)json_integer_value(two) : 0;
 	if ((val && !json_is_integer(val)) || (two && !json_is_integer(two)))
-		return ierr(im, 0, "%s: 'value' and 'valueTwo' must be integers%s", where, "");
+		return ierr(im, "%s: 'value' and 'valueTwo' must be integers", where);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (strcmp(json_string_value(op), ops[i]) == 0) {
 			c->op = (enum oop)i;
 			return 0;
 		}
 	}
-	return ierr(im, 0, "%s: unknown op '%s'", where, json_string_value(op));
+	return ierr(im, "%s: unknown op '%s'", where, json_string_value(op));
 }
 
 static int parse_entry(struct importer *im, size_t i, const json_t *e, struct oentry *out)
@@ -203,11 +202,11 @@ static int parse_entry(struct importer *im, size_t i, const json_t *e, struct oe
 	char where[64];
 	snprintf(where, sizeof(where), "syscalls[%zu]", i);
 	if (!json_is_object(e))
-		return ierr(im, 0, "%s: expected an object%s", where, "");
+		return ierr(im, "%s: expected an object", where);
 	const json_t *names = json_object_get(e, "names"), *name = json_object_get(e, "name");
 	const json_t *args = json_object_get(e, "args");
 	if (names && name)
-		return ierr(im, 0, "%s: 'name' and 'names' are both set%s", where, "");
+		return ierr(im, "%s: 'name' and 'names' are both set", where);
 	size_t n = names ? json_array_size(names) : name ? 1 : 0;
 	out->name = calloc(n ? n : 1, sizeof(*out->name));
 	if (!out->name)
@@ -215,22 +214,22 @@ static int parse_entry(struct importer *im, size_t i, const json_t *e, struct oe
 	for (size_t k = 0; k < n; k++) {
 		const json_t *v = names ? json_array_get(names, k) : name;
 		if (!json_is_string(v))
-			return ierr(im, 0, "%s: syscall names must be strings%s", where, "");
+			return ierr(im, "%s: syscall names must be strings", where);
 		out->name[out->nname++] = json_string_value(v);
 	}
 	if (parse_action(im, json_object_get(e, "action"), json_object_get(e, "errnoRet"), &out->act, where))
 		return -EINVAL;
 	if (args && !json_is_array(args))
-		return ierr(im, 0, "%s: 'args' must be a list%s", where, "");
+		return ierr(im, "%s: 'args' must be a list", where);
 	if (json_array_size(args) > MVM_MAX_ARGS)
-		return ierr(im, 0, "%s: more than 6 conditions%s", where, "");
+		return ierr(im, "%s: more than 6 conditions", where);
 	for (size_t k = 0; k < json_array_size(args); k++) {
 		if (parse_cond(im, json_array_get(args, k), &out->cond[k], where))
 			return -EINVAL;
 		for (size_t j = 0; j < k; j++)
 			if (out->cond[j].index == out->cond[k].index)
-				return ierr(im, 0, "%s: two conditions on one argument (runc ORs them, libseccomp ANDs them); "
-						   "split the entry%s", where, "");
+				return ierr(im, "%s: two conditions on one argument (runc ORs them, libseccomp ANDs them); "
+						   "split the entry", where);
 		out->ncond++;
 	}
 	out->arch_mask = applies_to(im, e);
@@ -258,7 +257,7 @@ static unsigned parse_arches(struct importer *im, const json_t *root)
 				mask |= 1u << k;
 	}
 	if (!mask)
-		ierr(im, 0, "no supported architecture (%s or %s) in the profile", "SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64");
+		ierr(im, "no supported architecture (%s or %s) in the profile", "SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64");
 	return mask;
 }
 
@@ -559,6 +558,8 @@ static int accepted_list(struct importer *im, size_t group, const char *sys, enu
 {
 	struct mvm_buf b = { 0 };
 	size_t count = 0;
+	if (n == 0)
+		return 1; /* no value is accepted: the default decides, as with no rule (never `in: []`) */
 	for (size_t i = 0; i < n; i++)
 		if (acc[i].lo != acc[i].hi || ++count > 64)
 			return 0;
@@ -659,7 +660,7 @@ static int conditional_rules(struct importer *im, size_t group, const struct oen
 		if (!arg) {
 			char idx[8];
 			snprintf(idx, sizeof(idx), "%u", e->cond[k].index);
-			r = ierr(im, 0, "syscall '%s' has no argument %s", sys, idx);
+			r = ierr(im, "syscall '%s' has no argument %s", sys, idx);
 			goto out;
 		}
 		if ((r = cond_alts(&e->cond[k], arg, w32, &al[k])))
@@ -896,6 +897,20 @@ static void free_importer(struct importer *im)
 	free(im->rule);
 }
 
+/* Text from the input (a skipped name, the file name) inside a `#` comment: printable ASCII
+ * (space included) as is, every other byte as \xHH, so that no byte of the input can end the
+ * comment line (a newline in a "name" would otherwise write YAML keys into the profile). */
+static void put_comment_word(struct mvm_buf *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			mvm_buf_put(out, s, 1);
+		else
+			mvm_buf_printf(out, "\\x%02x", c);
+	}
+}
+
 int mvm_import_oci(struct mvm_diag *d, const struct mvm_stdlib *st, const char *file, const char *json, size_t len,
 		   const struct mvm_import_opts *o, struct mvm_buf *out)
 {
@@ -916,7 +931,7 @@ int mvm_import_oci(struct mvm_diag *d, const struct mvm_stdlib *st, const char *
 	if (json_is_object(json_object_get(doc, "linux")))
 		root = json_object_get(json_object_get(doc, "linux"), "seccomp");
 	if (!json_is_object(root)) {
-		r = ierr(&im, json_line(root), "expected a seccomp object (or an OCI config with linux.seccomp)%s%s", "", "");
+		r = ierr(&im, "expected a seccomp object (or an OCI config with linux.seccomp)");
 		goto out;
 	}
 	im.arch_mask = parse_arches(&im, root);
@@ -927,7 +942,7 @@ int mvm_import_oci(struct mvm_diag *d, const struct mvm_stdlib *st, const char *
 	}
 	const json_t *calls = json_object_get(root, "syscalls");
 	if (calls && !json_is_array(calls)) {
-		r = ierr(&im, 0, "'syscalls' must be a list%s%s", "", "");
+		r = ierr(&im, "'syscalls' must be a list");
 		goto out;
 	}
 	im.entry = calloc(json_array_size(calls) + 1, sizeof(*im.entry));
@@ -948,7 +963,9 @@ int mvm_import_oci(struct mvm_diag *d, const struct mvm_stdlib *st, const char *
 		goto out;
 	}
 	char buf[32];
-	mvm_buf_printf(out, "# Imported by `mvmc import oci` from %s.\n", o->source ? o->source : file);
+	mvm_buf_puts(out, "# Imported by `mvmc import oci` from ");
+	put_comment_word(out, o->source ? o->source : file);
+	mvm_buf_puts(out, ".\n");
 	mvm_buf_puts(out, "# Capabilities the container holds (they select Docker's includes/excludes): ");
 	for (size_t i = 0; i < o->ncap; i++)
 		mvm_buf_printf(out, "%s%s", i ? ", " : "", o->cap[i]);
@@ -965,7 +982,8 @@ int mvm_import_oci(struct mvm_diag *d, const struct mvm_stdlib *st, const char *
 				mvm_buf_puts(out, "\n#  ");
 				col = 3;
 			}
-			mvm_buf_printf(out, " %s", im.skipped[i]);
+			mvm_buf_puts(out, " ");
+			put_comment_word(out, im.skipped[i]);
 			col += strlen(im.skipped[i]) + 1;
 		}
 		mvm_buf_puts(out, "\n");
@@ -980,7 +998,7 @@ int mvm_import_oci(struct mvm_diag *d, const struct mvm_stdlib *st, const char *
 		put_names(out, (const char *const *)o->cap, o->ncap, 16, 4);
 	}
 	if (im.nrule == 0)
-		r = ierr(&im, 0, "no rule applies to %s%s", "x86_64 or aarch64", "");
+		r = ierr(&im, "no rule applies to x86_64 or aarch64");
 out:
 	free_importer(&im);
 	json_decref(doc);

@@ -20,6 +20,9 @@ static const struct command commands[] = {
 	{ "import", mvmc_cmd_import, "import oci FILE.json [-o PROFILE] [--caps LIST]   convert an OCI/Docker seccomp profile" },
 	{ "keygen", mvmc_cmd_keygen, "keygen --role publisher|host -o NAME   make an Ed25519 key pair (NAME.key, NAME.pub)" },
 	{ "verify", mvmc_cmd_verify, "verify DIR --trust TRUSTDIR [--json]   check a signed bundle and every artifact" },
+	{ "lint", mvmc_cmd_lint, "lint [--format text|json|sarif] [--werror] PATH...   check profiles (rules MVM000...)" },
+	{ "diff", mvmc_cmd_diff, "diff OLD NEW [--format text|json] [--fail-on widen]   what changed in meaning" },
+	{ "explain", mvmc_cmd_explain, "explain PROFILE [--syscall NAME] [--arch A]   which rule decides each syscall" },
 };
 
 static void usage(FILE *out)

@@ -29,6 +29,9 @@ struct resolver {
 	const struct mvm_spec *cur;   /* whose user constants and groups names resolve in */
 	size_t nevaluating;           /* user constants being evaluated, to catch cycles */
 	const struct mvm_spec_const *evaluating[MVM_MAX_CONST_DEPTH];
+	/* mvm_compile_profile_lenient: keep going past errors, ceiling errors to ceiling_d */
+	bool lenient;
+	struct mvm_diag *ceiling_d;
 };
 
 __attribute__((format(printf, 3, 4))) static int lerr(struct resolver *r, struct mvm_loc loc, const char *fmt, ...)
@@ -990,8 +993,20 @@ static bool within(const struct mvm_arch_filter *mine, const struct mvm_decision
 		return true;
 	if (!md || md->nentry == 0)
 		return !permissive(md ? md->action : mine->default_action);
-	if (permissive(mine->default_action))
-		return false;
+	if (permissive(mine->default_action)) {
+		/* mine lets through every call its refusing entries miss: within the ceiling when the
+		 * ceiling's default lets calls through too and each call it refuses, mine refuses. */
+		if (!cd || cd->nentry == 0 || !permissive(capf->default_action))
+			return false;
+		for (size_t j = 0; j < cd->nentry; j++) {
+			bool ok = permissive(cd->entry[j].action);
+			for (size_t i = 0; i < md->nentry && !ok; i++)
+				ok = !permissive(md->entry[i].action) && conj_implies(&cd->entry[j].conj, &md->entry[i].conj);
+			if (!ok)
+				return false;
+		}
+		return true;
+	}
 	for (size_t i = 0; i < md->nentry; i++) {
 		if (!permissive(md->entry[i].action))
 			continue;
@@ -1033,11 +1048,12 @@ static int check_ceiling(struct resolver *r, struct mvm_profile *p)
 	if (looseness[p->secrets] > looseness[in->max_secrets])
 		bad = LERR(r, sp->secrets_loc, "secrets.release '%s' is looser than intent '%s' allows ('%s')",
 			   sname[p->secrets], in->name, sname[in->max_secrets]);
-	if (bad)
+	/* lint goes on to the seccomp ceiling unless the tier alone already exceeds it */
+	if (bad && (!r->lenient || r->tier > in->max_tier))
 		return bad;
 	/* The seccomp ceiling: everything this profile lets through must be let through by the
 	 * ceiling tier, syscall by syscall and argument region by argument region. */
-	struct resolver cr = { r->a, r->d, r->st, 0, { { 0 } }, -1, NULL, 0, { NULL } };
+	struct resolver cr = { r->a, r->d, r->st, 0, { { 0 } }, -1, NULL, 0, { NULL }, false, NULL };
 	struct mvm_spec *tier;
 	if (load_tier(&cr, cap_tier, &tier) ||
 	    load_chain(&cr, tier, mvm_arena_printf(r->a, "tier:%s", cap_tier), mvm_arena_printf(r->a, "tier %s", cap_tier)))
@@ -1106,7 +1122,8 @@ static int compile_links(struct resolver *r, unsigned arch_mask, struct mvm_prof
 		f->rule = rv.v;
 		if (e) {
 			bad = -EINVAL;
-			continue;
+			if (!r->lenient)
+				continue;
 		}
 		if (normalize(r, f))
 			bad = -EINVAL;
@@ -1167,8 +1184,10 @@ static int fill_profile(struct resolver *r, struct mvm_profile *p, unsigned arch
 			caps = true;
 			for (size_t i = 0; i < s->ncap; i++) {
 				uint64_t bit = cap_bit(s->cap[i].name);
-				if (!bit)
+				if (!bit && !r->lenient)
 					return LERR(r, s->cap[i].loc, "unknown capability '%s' (expected CAP_...)", s->cap[i].name);
+				if (!bit)
+					LERR(r, s->cap[i].loc, "unknown capability '%s' (expected CAP_...)", s->cap[i].name);
 				p->proc.caps |= bit;
 			}
 		}
@@ -1176,15 +1195,24 @@ static int fill_profile(struct resolver *r, struct mvm_profile *p, unsigned arch
 	if (!p->name)
 		p->name = "unnamed";
 	int bad = compile_links(r, mask, p);
-	if (bad)
+	if (bad && !r->lenient)
 		return bad;
-	return p->intent ? check_ceiling(r, p) : 0;
+	if (!p->intent)
+		return bad;
+	if (!r->lenient)
+		return check_ceiling(r, p);
+	struct mvm_diag *d = r->d;
+	if (mvm_stdlib_intent(r->st, p->intent))
+		r->d = r->ceiling_d;
+	int c = check_ceiling(r, p);
+	r->d = d;
+	return bad == -ENOMEM || c == -ENOMEM ? -ENOMEM : bad ? bad : c;
 }
 
 int mvm_compile_profile(struct mvm_arena *a, struct mvm_diag *d, const struct mvm_stdlib *st, const char *path,
 			unsigned arch_override, struct mvm_profile **out)
 {
-	struct resolver r = { a, d, st, 0, { { 0 } }, -1, NULL, 0, { NULL } };
+	struct resolver r = { a, d, st, 0, { { 0 } }, -1, NULL, 0, { NULL }, false, NULL };
 	struct mvm_spec *spec;
 	char *key;
 	int e = load_profile_file(&r, path, NULL, &spec, &key);
@@ -1207,7 +1235,7 @@ int mvm_compile_profile(struct mvm_arena *a, struct mvm_diag *d, const struct mv
 int mvm_compile_tier(struct mvm_arena *a, struct mvm_diag *d, const struct mvm_stdlib *st, const char *tier,
 		     unsigned arch_mask, struct mvm_profile **out)
 {
-	struct resolver r = { a, d, st, 0, { { 0 } }, -1, NULL, 0, { NULL } };
+	struct resolver r = { a, d, st, 0, { { 0 } }, -1, NULL, 0, { NULL }, false, NULL };
 	struct mvm_spec *spec;
 	if (mvm_tier_index(tier) < 0) {
 		mvm_diag_error(d, NULL, 0, 0, "unknown tier '%s'", tier);
@@ -1226,4 +1254,49 @@ int mvm_compile_tier(struct mvm_arena *a, struct mvm_diag *d, const struct mvm_s
 	p->name = tier;
 	*out = p;
 	return d->errors ? -EINVAL : 0;
+}
+
+int mvm_compile_profile_lenient(struct mvm_arena *a, struct mvm_diag *d, struct mvm_diag *ceiling_d,
+				const struct mvm_stdlib *st, const char *path, unsigned arch_override,
+				struct mvm_profile **out, struct mvm_compile_info *info)
+{
+	struct resolver r = { a, d, st, 0, { { 0 } }, -1, NULL, 0, { NULL }, true, ceiling_d ? ceiling_d : d };
+	struct mvm_spec *spec;
+	char *key;
+	*out = NULL;
+	int e = load_profile_file(&r, path, NULL, &spec, &key);
+	if (e)
+		return e;
+	if (load_chain(&r, spec, key, "profile"))
+		return -EINVAL;
+	struct mvm_profile *p = mvm_arena_alloc(a, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	e = fill_profile(&r, p, arch_override);
+	if (e == -ENOMEM)
+		return e;
+	*out = p;
+	if (info) {
+		memset(info, 0, sizeof(*info));
+		info->nlink = r.nlink;
+		for (size_t l = 0; l < r.nlink; l++) {
+			info->spec[l] = r.link[l].spec;
+			info->origin[l] = r.link[l].origin;
+			if (!info->default_origin && r.link[l].spec->has_default) {
+				info->default_loc = r.link[l].spec->default_action.loc;
+				info->default_origin = r.link[l].origin;
+			}
+		}
+	}
+	return e || d->errors || r.ceiling_d->errors ? -EINVAL : 0;
+}
+
+bool mvm_conj_disjoint(const struct mvm_conj *x, const struct mvm_conj *y)
+{
+	return conj_disjoint(x, y);
+}
+
+bool mvm_conj_implies(const struct mvm_conj *p, const struct mvm_conj *q)
+{
+	return conj_implies(p, q);
 }

@@ -12,6 +12,7 @@ struct includer {
 	struct mvm_arena *a;
 	struct mvm_diag *d;
 	const struct mvm_stdlib *st;
+	const char *root;                             /* the real path of the profile's directory */
 	size_t depth;
 	const char *stack[MVM_MAX_INCLUDE_DEPTH + 1]; /* keys of the files being read: the profile, then includes */
 	const char *shown[MVM_MAX_INCLUDE_DEPTH + 1]; /* their names, for messages */
@@ -119,23 +120,60 @@ static const char *profile_content(const struct mvm_spec *s)
 	return NULL;
 }
 
+/* An absolute name or a '..' component: the include would leave the profile's directory. */
+static bool leaves_tree(const char *name)
+{
+	if (name[0] == '/')
+		return true;
+	for (const char *p = name; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n + (p[n] == '/');
+	}
+	return false;
+}
+
+/* Includes stay inside the profile's own directory tree (or come from the stdlib search path):
+ * otherwise a profile under review could make mvmc read, and quote in its messages, any file
+ * its user can read. A symlink in the tree that points outside it is refused the same way. */
+static int check_inside(struct includer *in, const struct mvm_sym *inc, const char *path)
+{
+	const char *why = NULL;
+	char real[PATH_MAX];
+	if (leaves_tree(inc->name)) {
+		why = "an absolute path or '..'";
+	} else if (in->root && realpath(path, real)) {
+		size_t n = strlen(in->root);
+		if (strncmp(real, in->root, n) != 0 || (real[n] != '/' && strcmp(in->root, "/") != 0))
+			why = "a symbolic link to a file outside it";
+	}
+	if (!why)
+		return 0;
+	mvm_diag_error(in->d, inc->loc.file, inc->loc.line, inc->loc.col,
+		       "include '%s' leaves the profile's directory (%s); put the library beside the profile or "
+		       "in the stdlib search path (-I, MVMC_PATH)", inc->name, why);
+	return -EINVAL;
+}
+
 /* Reads the included file: beside the including file, then through the stdlib search path. */
 static int read_included(struct includer *in, const struct mvm_spec *from, const struct mvm_sym *inc,
 			 const char **display, const char **key, const char **text, size_t *len)
 {
 	char *t;
 	int e;
-	if (inc->name[0] == '/') {
-		*display = inc->name;
-	} else {
-		char *dir = mvm_arena_strdup(in->a, from->file);
-		if (!dir)
-			return -ENOMEM;
-		const char *d = dirname(dir);
-		*display = strcmp(d, ".") == 0 ? inc->name : mvm_arena_printf(in->a, "%s/%s", d, inc->name);
-		if (!*display)
-			return -ENOMEM;
-	}
+	*key = NULL;
+	if (leaves_tree(inc->name))
+		return check_inside(in, inc, inc->name);
+	char *dir = mvm_arena_strdup(in->a, from->file);
+	if (!dir)
+		return -ENOMEM;
+	const char *d = dirname(dir);
+	*display = strcmp(d, ".") == 0 ? inc->name : mvm_arena_printf(in->a, "%s/%s", d, inc->name);
+	if (!*display)
+		return -ENOMEM;
+	if ((e = check_inside(in, inc, *display)) != 0)
+		return e;
 	e = mvm_read_file(in->a, *display, MVM_YAML_MAX_BYTES, &t, len);
 	if (e == 0) {
 		*text = t;
@@ -233,6 +271,11 @@ int mvm_spec_include(struct mvm_arena *a, struct mvm_diag *d, const struct mvm_s
 	if (!spec->ninclude)
 		return 0;
 	struct includer in = { .a = a, .d = d, .st = st };
+	char *dir = mvm_arena_strdup(a, spec->file), real[PATH_MAX];
+	if (!dir)
+		return -ENOMEM;
+	if (realpath(dirname(dir), real) && !(in.root = mvm_arena_strdup(a, real)))
+		return -ENOMEM;
 	const char *key = key_of(&in, spec->file);
 	if (!key || mark_seen(&in, key))
 		return -ENOMEM;

@@ -723,10 +723,30 @@ static int check_text(struct dsl_state *st, const char *text, size_t len)
 		unsigned char c = (unsigned char)text[i];
 		size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
 		bool ok = k != 0 && i + k <= len;
-		for (size_t j = 1; ok && j < k; j++)
+		unsigned cp = k == 1 ? c : k == 2 ? c & 0x1f : k == 3 ? c & 0x0f : c & 0x07;
+		for (size_t j = 1; ok && j < k; j++) {
 			ok = ((unsigned char)text[i + j] >> 6) == 2;
+			cp = cp << 6 | ((unsigned char)text[i + j] & 0x3f);
+		}
+		/* shortest form only, no surrogates, nothing past U+10FFFF: what libyaml accepts */
+		static const unsigned min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+		ok = ok && cp >= min_cp[k] && (cp < 0xd800 || cp > 0xdfff) && cp <= 0x10ffff;
 		if (!ok || c == 0) {
 			mvm_diag_error(st->d, st->file, line, col, c == 0 && ok ? "NUL byte in input" : "invalid UTF-8");
+			return -EINVAL;
+		}
+		/* what YAML refuses (outside YAML 1.1's c-printable) or reads as a line break (NEL,
+		 * LS, PS) is refused here too, so that `mvmc fmt --to yaml` carries every comment over */
+		bool printable = cp == '\t' || cp == '\n' || cp == '\r' || (cp >= 0x20 && cp <= 0x7e) ||
+				 (cp >= 0xa0 && cp <= 0xd7ff && cp != 0x2028 && cp != 0x2029) ||
+				 (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000;
+		if (!printable) {
+			mvm_diag_error(st->d, st->file, line, col, "character U+%04X is not allowed in input", cp);
+			return -EINVAL;
+		}
+		if (cp == '\r' && (i + 1 == len || text[i + 1] != '\n')) {
+			/* YAML reads a lone CR as a line break; here it would hide inside a comment */
+			mvm_diag_error(st->d, st->file, line, col, "a carriage return not followed by a line feed");
 			return -EINVAL;
 		}
 		if (c == '\n') {

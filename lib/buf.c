@@ -40,7 +40,8 @@ void mvm_buf_put(struct mvm_buf *b, const void *p, size_t n)
 {
 	if (!reserve(b, n))
 		return;
-	memcpy(b->data + b->len, p, n);
+	if (n) /* p may be NULL for nothing (an empty buffer's data): memcpy must not see it */
+		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = 0;
 }

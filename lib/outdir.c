@@ -26,11 +26,22 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/* Removes dir and the files in it. dir is never followed: when something swapped it for a
+ * symbolic link (which RENAME_EXCHANGE then hands back under the temporary name), only the
+ * link goes, never the files of the directory it points to. */
 static int remove_tree_flat(const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return unlink(dir) < 0 ? -errno : 0;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
 	struct dirent *e;
 	int dfd = dirfd(d);
 	while ((e = readdir(d)))

@@ -416,6 +416,24 @@ out:
 	return s;
 }
 
+enum mvm_audit_status mvm_audit_parse_line(const char *line, size_t len, const char *tenant, const struct mvm_trust *t,
+					   uint64_t *seq, char *detail, size_t dlen)
+{
+	struct entry e;
+	enum mvm_audit_status s = entry_parse(line, len, tenant, t, NULL, NULL, &e, detail, dlen);
+	*seq = s == MVM_AUDIT_CLEAN ? e.seq : 0;
+	return s;
+}
+
+enum mvm_audit_status mvm_audit_parse_head(const char *bytes, size_t len, const char *tenant, const struct mvm_trust *t,
+					   uint64_t *seq, char *detail, size_t dlen)
+{
+	struct head h;
+	enum mvm_audit_status s = head_parse(bytes, len, tenant, t, NULL, NULL, &h, detail, dlen);
+	*seq = s == MVM_AUDIT_CLEAN ? h.seq : 0;
+	return s;
+}
+
 /* ---- append ---- */
 
 struct state {

@@ -142,6 +142,34 @@ static int read_store(int fd, uint8_t **data, size_t *len)
 	return 0;
 }
 
+int mvm_nonce_store_scan(const uint8_t *data, size_t len, const uint8_t nonce[MVM_NONCE_BYTES], int64_t now,
+			 struct mvm_nonce_scan *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len < HEADER || memcmp(data, MAGIC, HEADER) != 0)
+		return -EBADMSG;
+	out->torn = (len - HEADER) % RECORD;
+	size_t nrec = (len - HEADER) / RECORD;
+	const uint8_t *recs = data + HEADER;
+	for (size_t i = 0; i < nrec; i++) {
+		const uint8_t *rec = recs + i * RECORD;
+		uint8_t check[8];
+		record_check(rec, check);
+		if (memcmp(check, rec + 40, 8) != 0) {
+			out->bad = i;
+			return -EUCLEAN;
+		}
+		if (sodium_memcmp(rec, nonce, MVM_NONCE_BYTES) == 0) {
+			out->bad = i;
+			return -EEXIST;
+		}
+		if (get_le64(rec + 32) < now)
+			out->expired++;
+		out->nrec++;
+	}
+	return 0;
+}
+
 /* Runs with the lock held. */
 static int check_insert_locked(const char *state_dir, const uint8_t nonce[MVM_NONCE_BYTES], int64_t expires,
 			       int64_t now, struct mvm_verdict *v)
@@ -168,28 +196,23 @@ static int check_insert_locked(const char *state_dir, const uint8_t nonce[MVM_NO
 		else if (!r)
 			r = mvm_refuse(v, MVM_REJECT_IO, "out of memory");
 	}
-	if (!r && (len < HEADER || memcmp(data, MAGIC, HEADER) != 0))
+	struct mvm_nonce_scan sc = { 0 };
+	int e = r ? 0 : mvm_nonce_store_scan(data, len, nonce, now, &sc);
+	if (e == -EBADMSG)
 		r = mvm_refuse(v, MVM_REJECT_NONCE_STORE, "%s: not a nonce store (bad header); refusing to admit", path);
-	if (!r && (len - HEADER) % RECORD) {
+	if (!r && sc.torn) {
 		/* A torn record from an insert that crashed before its fsync returned: that admission
 		 * never completed, so cutting it off cannot admit anything twice. */
-		len -= (len - HEADER) % RECORD;
+		len -= sc.torn;
 		if (ftruncate(fd, (off_t)len) < 0 || fsync(fd) < 0)
 			r = mvm_refuse(v, MVM_REJECT_NONCE_STORE, "%s: cannot cut a torn record: %s", path, strerror(errno));
 	}
-	size_t nrec = r ? 0 : (len - HEADER) / RECORD, expired = 0;
+	if (!r && e == -EUCLEAN)
+		r = mvm_refuse(v, MVM_REJECT_NONCE_STORE, "%s: record %zu is corrupt; refusing to admit", path, sc.bad);
+	else if (!r && e == -EEXIST)
+		r = mvm_refuse(v, MVM_REJECT_REPLAY, "this plan's nonce was already admitted");
+	size_t nrec = sc.nrec, expired = sc.expired;
 	const uint8_t *recs = data ? data + HEADER : NULL;
-	for (size_t i = 0; i < nrec && !r; i++) {
-		const uint8_t *rec = recs + i * RECORD;
-		uint8_t check[8];
-		record_check(rec, check);
-		if (memcmp(check, rec + 40, 8) != 0)
-			r = mvm_refuse(v, MVM_REJECT_NONCE_STORE, "%s: record %zu is corrupt; refusing to admit", path, i);
-		else if (sodium_memcmp(rec, nonce, MVM_NONCE_BYTES) == 0)
-			r = mvm_refuse(v, MVM_REJECT_REPLAY, "this plan's nonce was already admitted");
-		else if (get_le64(rec + 32) < now)
-			expired++;
-	}
 	if (!r) {
 		uint8_t rec[RECORD];
 		make_record(rec, nonce, expires);

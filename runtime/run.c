@@ -11,6 +11,7 @@
 
 #include "backends/sandbox.h"
 #include "doctor.h"
+#include "egress.h"
 #include "run.h"
 #include "runtime.h"
 #include "tiers.h"
@@ -68,6 +69,39 @@ static int on_posture(void *ctx, const struct mvm_posture_verdict *v, bool accep
 	int r = audit_event(rc, event, detail.oom ? NULL : detail.data);
 	mvm_buf_free(&detail);
 	return r;
+}
+
+/* Egress (docs/egress.md): pins and the ruleset in force are audited through the run's log. */
+static int egress_audit(void *ctx, const char *event, const char *detail)
+{
+	return audit_event(ctx, event, detail);
+}
+
+struct egress_hooks {
+	struct run_ctx *rc;
+	struct mvm_egress_run *eg;
+};
+
+static void egress_add_checks(void *ctx, struct mvm_posture_verdict *v)
+{
+	struct egress_hooks *h = ctx;
+	if (h->eg)
+		mvm_egress_posture_check(h->eg, v);
+}
+
+static int egress_on_tick(void *ctx)
+{
+	struct egress_hooks *h = ctx;
+	if (!h->eg || mvm_egress_tick(h->eg) == 0)
+		return 0;
+	fprintf(stderr, "mvm run: egress rules changed while the workload ran (%s): killing it\n", h->eg->violation);
+	audit_event(h->rc, "egress.violated", h->eg->violation);
+	return -1;
+}
+
+static int egress_on_posture(void *ctx, const struct mvm_posture_verdict *v, bool acceptable)
+{
+	return on_posture(((struct egress_hooks *)ctx)->rc, v, acceptable);
 }
 
 static int load_host_key(const char *path, struct mvm_seckey *k)
@@ -208,6 +242,9 @@ int mvm_cmd_run(int argc, char **argv)
 	struct mvm_admission adm;
 	struct mvm_sandbox_plan sp;
 	bool have_sp = false;
+	struct mvm_egress_spec es;
+	struct mvm_egress_run eg;
+	bool have_es = false, have_eg = false;
 	memset(&adm, 0, sizeof(adm));
 	if (mvm_stdlib_load(&arena, &diag, NULL, 0, &st)) {
 		code = MVM_RUN_EXIT_SETUP;
@@ -285,6 +322,12 @@ int mvm_cmd_run(int argc, char **argv)
 		if ((r = mvm_sandbox_parse_share(o.share_spec[i], &sh, err, sizeof(err))) == 0)
 			r = mvm_sandbox_plan_add_share(&sp, &sh, err, sizeof(err));
 	}
+	if (r == 0) {
+		r = mvm_egress_spec_from_bundle(&adm.bundle, &es, err, sizeof(err));
+		have_es = true;
+		if (r == -ENOENT) /* no egress section: no network device but loopback */
+			r = 0, have_es = false, mvm_egress_spec_free(&es);
+	}
 	if (r) {
 		fprintf(stderr, "mvm run: %s\n", err);
 		audit_event(&rc, "plan.launch-failed", err);
@@ -310,7 +353,29 @@ int mvm_cmd_run(int argc, char **argv)
 		code = MVM_RUN_EXIT_AUDIT;
 		goto out;
 	}
-	struct mvm_sandbox_hooks hooks = { on_posture, &rc };
+	/* Egress: the rules are in force before the sandbox exists (docs/egress.md). */
+	struct mvm_egress_config ecfg = { .spec = &es, .audit = egress_audit, .audit_ctx = &rc };
+	struct egress_hooks eh = { &rc, NULL };
+	struct mvm_sandbox_hooks hooks = { on_posture, &rc, NULL, NULL, -1 };
+	if (have_es) {
+		have_eg = true;
+		if ((r = mvm_egress_setup(&eg, &ecfg, err, sizeof(err)))) {
+			fprintf(stderr, "mvm run: egress: %s\n", err);
+			audit_event(&rc, "plan.launch-failed", err);
+			code = rc.audit_failed ? MVM_RUN_EXIT_AUDIT : MVM_RUN_EXIT_SETUP;
+			goto out;
+		}
+		char applied[256];
+		snprintf(applied, sizeof(applied), "table inet %s, device %s, %s and %s, rules %s", eg.slot.table, eg.slot.iface,
+			 eg.slot.addr4_text, eg.slot.addr6_text, eg.expected);
+		if (audit_event(&rc, "egress.applied", applied)) {
+			code = MVM_RUN_EXIT_AUDIT;
+			goto out;
+		}
+		eh.eg = &eg;
+		sp.cfg.net = &eg.net;
+		hooks = (struct mvm_sandbox_hooks){ egress_on_posture, &eh, egress_add_checks, egress_on_tick, mvm_egress_tick_fd(&eg) };
+	}
 	struct mvm_sandbox_result res;
 	memset(&res, 0, sizeof(res));
 	r = mvm_sandbox_run(&sp.cfg, &hooks, &res);
@@ -326,6 +391,10 @@ int mvm_cmd_run(int argc, char **argv)
 	else
 		code = res.outcome == MVM_SANDBOX_REFUSED_FILTER ? MVM_RUN_EXIT_POSTURE : status;
 out:
+	if (have_eg)
+		mvm_egress_teardown(&eg);
+	if (have_es)
+		mvm_egress_spec_free(&es);
 	if (have_sp)
 		mvm_sandbox_plan_free(&sp);
 	mvm_admission_free(&adm);

@@ -108,6 +108,15 @@ int mvm_nonce_check_insert(const char *state_dir, const uint8_t nonce[MVM_NONCE_
 			   struct mvm_verdict *v);
 /* Number of records in the store (for tests and `mvm doctor`), or a negative errno. */
 long mvm_nonce_count(const char *state_dir);
+/* The store file's parser, pure (mvm_nonce_check_insert runs it on the bytes it read; fuzzed by
+ * fuzz/fuzz_nonce_store.c): 0 with the live record count, the expired ones and the bytes of a
+ * torn tail record; -EBADMSG for a bad header; -EUCLEAN for a corrupt record and -EEXIST for
+ * `nonce` already present (both with its index in bad). */
+struct mvm_nonce_scan {
+	size_t nrec, expired, torn, bad;
+};
+int mvm_nonce_store_scan(const uint8_t *data, size_t len, const uint8_t nonce[MVM_NONCE_BYTES], int64_t now,
+			 struct mvm_nonce_scan *out);
 
 /* ---- intent ceiling ---- */
 
@@ -183,6 +192,15 @@ int mvm_audit_recover(struct mvm_audit *a, char *err, size_t errlen);
 /* Calls fn with every stored line (without its newline) of every segment, in order. */
 int mvm_audit_each_line(const char *dir, const char *tenant, int (*fn)(void *ctx, const char *line, size_t len),
 			void *ctx);
+
+/* The parsers of one stored line (without its newline) and of the head file's bytes, as the
+ * verifier runs them: canonical form, fields, a trusted (active or retired) host key, signature,
+ * tenant. MVM_AUDIT_CLEAN with *seq set, or the finding with a message in detail. Pure (no file
+ * access beyond the trust store lookup); fuzzed by fuzz/fuzz_audit_line.c. */
+enum mvm_audit_status mvm_audit_parse_line(const char *line, size_t len, const char *tenant, const struct mvm_trust *t,
+					   uint64_t *seq, char *detail, size_t dlen);
+enum mvm_audit_status mvm_audit_parse_head(const char *bytes, size_t len, const char *tenant, const struct mvm_trust *t,
+					   uint64_t *seq, char *detail, size_t dlen);
 
 /* ---- admission ---- */
 

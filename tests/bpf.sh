@@ -48,6 +48,17 @@ else
 fi
 if "$BUILD/tests/json_vs_bpf" "$TMP/dock" >"$TMP/jvb" 2>&1; then ok imported_docker_json_means_bpf; else fail imported_docker_json_means_bpf "$(tail -n 3 "$TMP/jvb")"; fi
 
+# The kernel accepts the generated Docker filter and real programs run under it.
+host_bpf="$TMP/dock/seccomp.$(uname -m).bpf"
+if [ -e "$host_bpf" ]; then
+	out=$("$BUILD/tests/run_with_filter" "$host_bpf" -- /usr/bin/python3 -c 'import json; print(json.dumps([1]))' 2>&1); rc=$?
+	if [ $rc -eq 0 ] && [ "$out" = "[1]" ]; then ok kernel_runs_python_under_imported_docker_filter; else fail kernel_runs_python_under_imported_docker_filter "rc=$rc $out"; fi
+	out=$("$BUILD/tests/run_with_filter" "$host_bpf" -- "$BUILD/tests/probe" mount 2>&1)
+	if [ "$out" = "errno=1" ]; then ok kernel_refuses_mount_under_imported_docker_filter; else fail kernel_refuses_mount_under_imported_docker_filter "got '$out'"; fi
+else
+	skip kernel_runs_imported_docker_filter "no filter for host arch $(uname -m)"
+fi
+
 # --weights: another table changes the bytes, never the meaning; a bad table is a located error.
 printf 'mvm: 1\ncounts:\n  getppid: 1000000\n  personality: 500000\n' >"$TMP/w.yaml"
 "$MVMC" build "$TMP/docker.yaml" -o "$TMP/dockw" --weights "$TMP/w.yaml" 2>"$TMP/err"

@@ -461,8 +461,8 @@ static void run_profiles(unsigned long first, unsigned long step, unsigned long 
 			t->over += st.oracle_over_limit;
 			free_profile(p);
 		}
-		if ((i + 1) % 10000 == 0 && first == 0) {
-			printf("  %lu profiles checked\n", i + 1);
+		if (first == 0 && (i + step) / 10000 != i / 10000) {
+			printf("  about %lu profiles checked\n", (i + step) / 10000 * 10000);
 			fflush(stdout);
 		}
 	}

@@ -213,6 +213,18 @@ static int check_config(const struct mvm_sandbox_config *c, int cap_last, char *
 	}
 	if (c->hostname && (strlen(c->hostname) == 0 || strlen(c->hostname) > 64))
 		return errf(err, errlen, -EINVAL, "hostname must be 1..64 bytes");
+	if (c->net) {
+		size_t n = strnlen(c->net->host_ifname, sizeof(c->net->host_ifname));
+		bool name_ok = n > 0 && n < sizeof(c->net->host_ifname);
+		for (size_t i = 0; name_ok && i < n; i++)
+			name_ok = (c->net->host_ifname[i] >= 'a' && c->net->host_ifname[i] <= 'z') ||
+				  (c->net->host_ifname[i] >= '0' && c->net->host_ifname[i] <= '9');
+		if (!name_ok || c->net->prefix4 < 8 || c->net->prefix4 > 30 ||
+		    (c->net->ipv6 && (c->net->prefix6 < 64 || c->net->prefix6 > 126)))
+			return errf(err, errlen, -EINVAL, "network device: a name of [a-z0-9]{1,15}, an IPv4 prefix 8..30, an IPv6 prefix 64..126");
+		if (geteuid() != 0)
+			return errf(err, errlen, -EPERM, "a network device for the sandbox needs the runtime to run as root");
+	}
 	return 0;
 }
 
@@ -277,6 +289,8 @@ static const char *env_path(const struct env *e)
 
 struct run {
 	int ctl, wl, sfd, pidfd;
+	int net_ifindex;        /* the runtime's end of the veth pair, 0 when none */
+	bool killed_by_tick;
 	pid_t init_pid, wl_pid;
 	bool masked;
 	sigset_t oldmask;
@@ -340,6 +354,10 @@ static void run_cleanup(struct run *r)
 			;
 		r->init_pid = 0;
 	}
+	/* The pair goes with the sandbox's namespace anyway, but that happens asynchronously;
+	 * deleting it here makes the end of a launch the end of its device. */
+	sbx_net_detach(r->net_ifindex);
+	r->net_ifindex = 0;
 	close_fd(&r->ctl);
 	close_fd(&r->wl);
 	close_fd(&r->sfd);
@@ -597,6 +615,75 @@ static int expected_posture(const struct mvm_sandbox_config *c, bool userns, boo
 	return 0;
 }
 
+int mvm_sandbox_posture_add(struct mvm_posture_verdict *v, const char *name, bool ok, const char *expected,
+			    const char *observed)
+{
+	if (v->n >= MVM_POSTURE_MAX_CHECKS) {
+		v->nmismatch++;
+		v->status = MVM_POSTURE_MISMATCH;
+		return -ENOSPC;
+	}
+	struct mvm_posture_check *c = &v->check[v->n++];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->result = ok ? MVM_CHECK_OK : MVM_CHECK_MISMATCH;
+	snprintf(c->expected, sizeof(c->expected), "%s", expected ? expected : "");
+	snprintf(c->observed, sizeof(c->observed), "%s", observed ? observed : "");
+	if (!ok) {
+		v->nmismatch++;
+		v->status = MVM_POSTURE_MISMATCH;
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The network devices of pid's namespace, sorted and comma-separated (from /proc/PID/net/dev,
+ * whose first two lines are headers). */
+static int net_devices(pid_t pid, char *out, size_t outlen)
+{
+	char path[64], text[4096];
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
+	int n = read_small(path, text, sizeof(text));
+	if (n < 0)
+		return n;
+	const char *name[32];
+	size_t count = 0;
+	char *save = NULL;
+	int line = 0;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (line++ < 2)
+			continue;
+		char *colon = strchr(l, ':');
+		if (!colon || count == sizeof(name) / sizeof(name[0]))
+			return -EINVAL;
+		*colon = 0;
+		while (*l == ' ')
+			l++;
+		name[count++] = l;
+	}
+	qsort(name, count, sizeof(name[0]), cmp_str);
+	out[0] = 0;
+	for (size_t i = 0; i < count; i++)
+		snprintf(out + strlen(out), outlen - strlen(out), "%s%s", i ? "," : "", name[i]);
+	return 0;
+}
+
+/* The workload's namespace has exactly the devices the plan gives it: loopback, and eth0 when
+ * egress is allowed (claim 10). */
+static void check_devices(struct mvm_posture_verdict *v, pid_t pid, const struct mvm_sandbox_config *c)
+{
+	const char *want = c->net ? MVM_SANDBOX_NET_IFNAME ",lo" : "lo";
+	char got[MVM_POSTURE_VALUE_MAX];
+	int rc = net_devices(pid, got, sizeof(got));
+	if (rc)
+		snprintf(got, sizeof(got), "unreadable: %s", strerror(-rc));
+	mvm_sandbox_posture_add(v, "net.devices", rc == 0 && !strcmp(got, want), want, got);
+}
+
 /* The posture check at the exec stop, and the decision. 0: released; -EPERM: killed. */
 static int check_posture(struct run *r, const struct mvm_sandbox_config *c, const struct mvm_posture_expected *e,
 			 const struct mvm_sandbox_hooks *hooks)
@@ -604,6 +691,9 @@ static int check_posture(struct run *r, const struct mvm_sandbox_config *c, cons
 	struct mvm_posture_observed o;
 	sbx_observe(r->wl_pid, &o);
 	mvm_posture_compare(e, &o, &r->res->posture);
+	check_devices(&r->res->posture, r->wl_pid, c);
+	if (hooks && hooks->add_checks)
+		hooks->add_checks(hooks->ctx, &r->res->posture);
 	r->res->posture_checked = true;
 	bool ok = mvm_posture_acceptable(&r->res->posture, c->require_full_posture);
 	bool hook_refused = false;
@@ -635,14 +725,16 @@ static int check_posture(struct run *r, const struct mvm_sandbox_config *c, cons
 }
 
 /* Forwards the signals sent to the runtime, and waits for init to report and exit. */
-static int supervise(struct run *r)
+static int supervise(struct run *r, const struct mvm_sandbox_hooks *hooks)
 {
 	bool ctl_open = true;
+	bool ticking = hooks && hooks->on_tick && hooks->tick_fd >= 0;
 	for (;;) {
 		/* A negative fd is skipped by poll: ctl, once init has closed it, would never stop
 		 * reporting POLLHUP. */
-		struct pollfd p[3] = { { r->sfd, POLLIN, 0 }, { ctl_open ? r->ctl : -1, POLLIN, 0 }, { r->pidfd, POLLIN, 0 } };
-		if (poll(p, 3, -1) < 0) {
+		struct pollfd p[4] = { { r->sfd, POLLIN, 0 }, { ctl_open ? r->ctl : -1, POLLIN, 0 }, { r->pidfd, POLLIN, 0 },
+				       { ticking ? hooks->tick_fd : -1, POLLIN, 0 } };
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -664,6 +756,12 @@ static int supervise(struct run *r)
 			} else if (rc != 0 && rc != -EAGAIN) {
 				ctl_open = false;
 			}
+		}
+		if (p[3].revents && hooks->on_tick(hooks->ctx) != 0) {
+			/* Fail closed: what the workload runs under is no longer what was checked. */
+			syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+			r->killed_by_tick = true;
+			ticking = false;
 		}
 		if (p[2].revents) {
 			int st;
@@ -733,6 +831,13 @@ static int launch(struct run *r, const struct mvm_sandbox_config *cfg, const str
 	close_fd(&child_ctl);
 	close_fd(&child_wl);
 
+	if (cfg->net) {
+		char step[96];
+		if ((rc = sbx_net_attach(cfg->net, pid, &r->net_ifindex, step, sizeof(step)))) {
+			fail(r, MVM_SANDBOX_SETUP_FAILED, "%s: %s", step, strerror(-rc));
+			return rc;
+		}
+	}
 	if (l->userns) {
 		char step[96];
 		uid_t out_uid = privileged ? cfg->uid : geteuid();
@@ -759,16 +864,18 @@ static int launch(struct run *r, const struct mvm_sandbox_config *cfg, const str
 	if ((rc = wait_exec_stop(r)))
 		return rc;
 	if ((rc = check_posture(r, cfg, expected, hooks))) {
-		supervise(r); /* init reports the kill and exits: nothing is left behind */
+		supervise(r, NULL); /* init reports the kill and exits: nothing is left behind */
 		return rc;
 	}
-	if ((rc = supervise(r))) {
+	if ((rc = supervise(r, hooks))) {
 		fail(r, MVM_SANDBOX_SETUP_FAILED, "waiting for the sandbox: %s", strerror(-rc));
 		return rc;
 	}
 	if (!r->have_status) {
-		fail(r, MVM_SANDBOX_SETUP_FAILED, "the sandbox's init exited without the workload's status");
-		return -ECHILD;
+		fail(r, MVM_SANDBOX_SETUP_FAILED, "%s",
+		     r->killed_by_tick ? "killed while running: the caller's check failed (see its audit entries)"
+				       : "the sandbox's init exited without the workload's status");
+		return r->killed_by_tick ? -EPERM : -ECHILD;
 	}
 	r->res->outcome = MVM_SANDBOX_RAN;
 	r->res->wait_status = r->status;

@@ -38,6 +38,21 @@ struct mvm_sandbox_share {
 	bool rw;           /* false: read-only */
 };
 
+/* The sandbox's network device when the plan allows egress (docs/egress.md): a veth pair, one
+ * end (host_ifname) in the runtime's network namespace, the other ("eth0") born inside the
+ * sandbox's, with point-to-point addresses and default routes through the runtime's end.
+ * Without it (cfg.net NULL) the sandbox has loopback only. The rules that filter what crosses
+ * the pair are the caller's (runtime/egress.h), applied before the launch. */
+#define MVM_SANDBOX_NET_IFNAME "eth0"
+struct mvm_sandbox_net {
+	char host_ifname[16];
+	uint8_t host4[4], addr4[4];   /* the runtime's end (the sandbox's gateway), the sandbox's */
+	unsigned prefix4;
+	bool ipv6;                    /* also give IPv6 addresses and a default route */
+	uint8_t host6[16], addr6[16];
+	unsigned prefix6;
+};
+
 struct mvm_sandbox_rlimit {
 	int resource;      /* RLIMIT_* */
 	uint64_t soft, hard;
@@ -61,6 +76,7 @@ struct mvm_sandbox_config {
 	const char *filter_digest;            /* "sha256:<hex>" signed for those bytes */
 	bool require_full_posture;            /* a partial posture is refused (--require-posture full) */
 	bool force_userns;                    /* use a user namespace even when run as root (tests) */
+	const struct mvm_sandbox_net *net;    /* NULL: loopback only */
 };
 
 /* Fills the defaults: uid and gid MVM_SANDBOX_DEFAULT_ID, everything else empty. */
@@ -93,7 +109,19 @@ typedef int (*mvm_sandbox_posture_fn)(void *ctx, const struct mvm_posture_verdic
 struct mvm_sandbox_hooks {
 	mvm_sandbox_posture_fn on_posture; /* optional */
 	void *ctx;
+	/* Optional: adds the caller's own checks to the verdict at the exec stop, before it is
+	 * decided (mvm_sandbox_posture_add); the egress ruleset in force, for example. */
+	void (*add_checks)(void *ctx, struct mvm_posture_verdict *v);
+	/* Optional: called while the workload runs whenever tick_fd is readable. Non-zero kills
+	 * the sandbox at once (fail closed: the egress rules changed under it, for example). */
+	int (*on_tick)(void *ctx);
+	int tick_fd;                       /* used only when on_tick is set */
 };
+
+/* Adds one check to a verdict and updates its counts and status. 0, or -ENOSPC when the
+ * verdict is full (then it is marked as a mismatch: fail closed). name must outlive v. */
+int mvm_sandbox_posture_add(struct mvm_posture_verdict *v, const char *name, bool ok, const char *expected,
+			    const char *observed);
 
 /* Launches cfg->argv in the sandbox and waits for it. Returns 0 when the workload ran (its
  * status in res->wait_status), -EPERM when it was refused (filter bytes or posture), -ENOENT

@@ -135,6 +135,8 @@ _Noreturn void sbx_init_main(const struct sbx_launch *l)
 		init_fail(l, step, -rc);
 	if ((rc = loopback_up()))
 		init_fail(l, "bring up loopback", -rc);
+	if (l->cfg->net && (rc = sbx_net_configure_inside(l->cfg->net, step, sizeof(step))))
+		init_fail(l, step, -rc);
 
 	sigset_t set = l->forwarded;
 	sigaddset(&set, SIGCHLD);

@@ -64,6 +64,14 @@ int sbx_observe(pid_t pid, struct mvm_posture_observed *o);
 /* The runtime's own namespaces and Seccomp_filters count. */
 int sbx_observe_self(struct mvm_posture_observed *o, int *seccomp_filters, size_t *ngroups, uint32_t *groups);
 
+/* The veth pair (sandbox_net.c). In the runtime, after the clone and before init goes on:
+ * creates the pair with its sandbox end in init_pid's network namespace, addresses and brings
+ * up the runtime's end; *ifindex is that end's, for sbx_net_detach. In init: addresses eth0,
+ * brings it up, adds the default routes. 0, or -errno with step named. */
+int sbx_net_attach(const struct mvm_sandbox_net *n, pid_t init_pid, int *ifindex, char *step, size_t steplen);
+void sbx_net_detach(int ifindex);
+int sbx_net_configure_inside(const struct mvm_sandbox_net *n, char *step, size_t steplen);
+
 /* Test-only: defined only in builds with -DMVM_TEST_SWAP_FILTER (tests/sandbox_claim9.sh). */
 #ifdef MVM_TEST_SWAP_FILTER
 void mvm_sandbox_test_swapped_filter(struct sock_fprog *prog);
