@@ -89,8 +89,8 @@ int mvm_check_consistency(struct mvm_diag *d, const struct mvm_stdlib *st, const
 	if (inet && !egress_allows) {
 		struct mvm_loc l = e->present ? e->loc : socket_rule;
 		report(d, strict, l,
-		       "seccomp allows AF_INET/AF_INET6 sockets, but network egress is deny-all: only inbound or "
-		       "loopback traffic can work (narrow the socket rule, or add network.egress)");
+		       "seccomp allows AF_INET/AF_INET6 sockets, but network egress is deny-all: the sandbox reaches "
+		       "nothing but loopback (narrow the socket rule, or add network.egress)");
 	}
 	for (size_t i = 0; e->present && i < e->nrule; i++) {
 		const struct mvm_egress_rule *r = &e->rule[i];

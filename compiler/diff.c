@@ -359,7 +359,10 @@ static int compare_syscall(struct mvm_arena *a, const struct mvm_stdlib *st, con
 	}
 	free(per_arg);
 	free(w);
-	if (!differ)
+	/* Not every region was tried: a gate must not take that for "no change". */
+	if (!differ && overflow)
+		effect = MVM_DIFF_WIDEN | MVM_DIFF_NARROW;
+	if (!differ && !overflow)
 		return 0;
 	struct mvm_diff_change *c = add_change(a, out);
 	if (!c)

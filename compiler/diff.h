@@ -26,7 +26,8 @@ struct mvm_diff_change {
 	const char *new_text;     /* NULL when the subject is gone */
 	size_t nexample;          /* syscall changes: calls that now decide differently */
 	const char *example[MVM_DIFF_MAX_EXAMPLES];
-	bool unproven;            /* too many regions to try them all: compared on a sample */
+	bool unproven;            /* too many regions to try them all; with no difference seen, the
+	                           * change is still reported, as widening and narrowing */
 };
 
 struct mvm_diff {

@@ -34,7 +34,8 @@ void mvm_diff_write_text(const struct mvm_diff *d, struct mvm_buf *out)
 			for (size_t k = 0; k < c->nexample; k++)
 				mvm_buf_printf(out, "    %s\n", c->example[k] ? c->example[k] : "?");
 			if (c->unproven)
-				mvm_buf_puts(out, "    (too many argument regions: compared on a sample)\n");
+				mvm_buf_puts(out, "    (too many argument regions to try them all: not proved equal, counted as "
+						  "widening and narrowing)\n");
 			continue;
 		}
 		if (c->old_text && c->new_text)

@@ -121,7 +121,8 @@ static json_t *result(const struct mvm_lint_finding *f)
 	json_t *locs = json_array();
 	json_array_append_new(locs, location(f->loc));
 	json_object_set_new(o, "locations", locs);
-	if (f->related.file && f->related.line > 0) {
+	/* the stdlib built into mvmc ("<stdlib>/...") is no file of the repository */
+	if (f->related.file && f->related.line > 0 && f->related.file[0] != '<') {
 		json_t *rel = json_array(), *l = location(f->related);
 		json_object_set_new(l, "id", json_integer(1));
 		json_object_set_new(l, "message", text_message("the other rule"));

@@ -60,6 +60,22 @@ static int scalar_spans(struct mvm_arena *a, const char *text, size_t len, struc
 	return r;
 }
 
+/* The length of the line break at text[i], 0 if none: YAML's breaks are CR LF, CR, LF, NEL,
+ * LS and PS, and libyaml's marks count lines by them (a comment ends at any of them). */
+static size_t break_len(const char *text, size_t i, size_t len)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	if (t[i] == '\r')
+		return i + 1 < len && t[i + 1] == '\n' ? 2 : 1;
+	if (t[i] == '\n')
+		return 1;
+	if (t[i] == 0xc2 && i + 1 < len && t[i + 1] == 0x85)
+		return 2;
+	if (t[i] == 0xe2 && i + 2 < len && t[i + 1] == 0x80 && (t[i + 2] == 0xa8 || t[i + 2] == 0xa9))
+		return 3;
+	return 0;
+}
+
 int mvm_yaml_comments(struct mvm_arena *a, const char *text, size_t len, struct mvm_comments *out)
 {
 	struct span *sp;
@@ -72,17 +88,27 @@ int mvm_yaml_comments(struct mvm_arena *a, const char *text, size_t len, struct 
 	size_t cap = 0;
 	int line = 0, col = 0;
 	bool content = false; /* a non-blank character precedes on this line */
-	for (size_t i = 0; i < len; i++) {
+	bool blank_before = true; /* the start of a line, or a blank just before */
+	for (size_t i = 0; i < len;) {
+		size_t br = break_len(text, i, len);
+		if (br) {
+			line++;
+			col = 0;
+			content = false;
+			blank_before = true;
+			i += br;
+			continue;
+		}
 		unsigned char c = (unsigned char)text[i];
 		while (k < nsp && !before(line, col, sp[k].line1, sp[k].col1))
 			k++;
 		bool in_scalar = k < nsp && !before(line, col, sp[k].line0, sp[k].col0);
-		if (c == '#' && !in_scalar && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
+		if (c == '#' && !in_scalar && blank_before) {
 			size_t e = i;
-			while (e < len && text[e] != '\n')
+			while (e < len && !break_len(text, e, len))
 				e++;
 			size_t end = e;
-			while (end > i + 1 && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r'))
+			while (end > i + 1 && (text[end - 1] == ' ' || text[end - 1] == '\t'))
 				end--;
 			if (out->n == cap) {
 				size_t ncap = cap ? cap * 2 : 32;
@@ -98,19 +124,15 @@ int mvm_yaml_comments(struct mvm_arena *a, const char *text, size_t len, struct 
 			if (!t)
 				return -ENOMEM;
 			out->v[out->n++] = (struct mvm_comment){ line + 1, col + 1, !content, t };
-			i = e - 1; /* the rest of the line is the comment; the newline resets the column */
+			i = e; /* the rest of the line is the comment; the break resets the column */
 			continue;
 		}
-		if (c == '\n') {
-			line++;
-			col = 0;
-			content = false;
-		} else {
-			if (c != ' ' && c != '\t' && c != '\r')
-				content = true;
-			if ((c & 0xc0) != 0x80)
-				col++;
-		}
+		if (c != ' ' && c != '\t')
+			content = true;
+		if ((c & 0xc0) != 0x80)
+			col++;
+		blank_before = c == ' ' || c == '\t';
+		i++;
 	}
 	return 0;
 }

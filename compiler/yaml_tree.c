@@ -148,11 +148,25 @@ static int check_utf8(struct builder *b, const char *text, size_t len)
 		size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
 		if (k == 0 || i + k > len)
 			goto bad;
-		for (size_t j = 1; j < k; j++)
+		unsigned cp = k == 1 ? c : k == 2 ? c & 0x1f : k == 3 ? c & 0x0f : c & 0x07;
+		for (size_t j = 1; j < k; j++) {
 			if (((unsigned char)text[i + j] >> 6) != 2)
 				goto bad;
+			cp = cp << 6 | ((unsigned char)text[i + j] & 0x3f);
+		}
+		/* shortest form, no surrogates, at most U+10FFFF: libyaml refuses the rest too, but
+		 * without a position */
+		static const unsigned min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+		if (cp < min_cp[k] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			goto bad;
 		if (c == 0) {
 			mvm_diag_error(b->d, b->file, line, col, "NUL byte in input");
+			return -EINVAL;
+		}
+		/* libyaml's printable set, checked here so that the message has a position */
+		if (!(cp == 0x09 || cp == 0x0a || cp == 0x0d || (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
+		      (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000)) {
+			mvm_diag_error(b->d, b->file, line, col, "control character U+%04X is not allowed", cp);
 			return -EINVAL;
 		}
 		if (c == '\n') {

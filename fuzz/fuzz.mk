@@ -35,6 +35,9 @@ FUZZ_HDR := fuzz/fuzz.h fuzz/fuzz_spec.h runtime/runtime.h runtime/config_toml.h
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay/%)
 EXTRA_TEST_HELPERS += $(FUZZ_REPLAY)
 
+# (kept: make would otherwise delete them as intermediates of the pattern rules below)
+.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/obj/fuzz/fuzz_%.o) $(BUILD)/obj/fuzz/replay_main.o
+
 $(BUILD)/obj/fuzz/%.o: fuzz/%.c $(FUZZ_HDR) $(wildcard lib/*.h compiler/*.h tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -44,9 +47,13 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 	rm -f $@
 	ar rcsP $@ $^
 
+# FUZZ_WHOLE=1 (the coverage build) links every object of the archive, so that llvm-cov counts
+# the lines of files no harness reaches, too.
+comma := ,
+FUZZ_LIB_LINK = $(if $(FUZZ_WHOLE),-Wl$(comma)--whole-archive $(FUZZ_LIB) -Wl$(comma)--no-whole-archive,$(FUZZ_LIB))
 $(BUILD)/fuzz/replay/%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/replay_main.o $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) $(filter %.o,$^) $(FUZZ_LIB_LINK) -o $@ $(PKG_LIBS)
 
 # Only meaningful in the sub-make below (clang, sanitizer coverage on every object).
 $(BUILD)/fuzz/bin/%: $(BUILD)/obj/fuzz/fuzz_%.o $(FUZZ_LIB)
@@ -71,5 +78,9 @@ fuzz: fuzz-build
 
 fuzz-coverage:
 	$(MAKE) BUILD=$(FUZZ_COV_BUILD) CC=$(FUZZ_CC) SANFLAGS="-fprofile-instr-generate -fcoverage-mapping" OPT=-O0 \
-		fuzz-replay-bins
+		FUZZ_WHOLE=1 fuzz-replay-bins
 	LLVM_PROFDATA=$(LLVM_PROFDATA) LLVM_COV=$(LLVM_COV) bash fuzz/coverage.sh $(FUZZ_COV_BUILD) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+# tests/test_robustness.c checks the runtime's decoders too: the test_% rule links its
+# prerequisites, so the runtime objects it needs are added here.
+$(BUILD)/tests/test_robustness: $(FUZZ_RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)

@@ -92,6 +92,9 @@ static int read_name(const uint8_t *msg, size_t len, size_t *off, char *out, siz
 			out[o++] = '.';
 		for (size_t i = 0; i < l; i++) {
 			char c = (char)msg[pos + 1 + i];
+			/* a NUL or a dot inside a label would make the dotted text another name */
+			if (c == 0 || c == '.')
+				return -EPROTO;
 			out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 		}
 		pos += 1 + (size_t)l;

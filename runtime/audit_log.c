@@ -91,6 +91,24 @@ static void line_hash(const char *line, size_t len, char out[MVM_DIGEST_STRLEN])
 	mvm_sha256_str(line, len, out);
 }
 
+/* Reads one line into buf (MAX_LINE + 1 bytes): 1 with *len (the newline included, when the
+ * line has one), 0 at the end of the file, -E2BIG for a line longer than MAX_LINE bytes. A log
+ * that is corrupt (or a sparse hole of any size) is never read into memory whole. */
+static int read_line(FILE *f, char *buf, size_t *len)
+{
+	size_t n = 0;
+	int c;
+	while ((c = getc_unlocked(f)) != EOF) {
+		if (n == MAX_LINE + 1)
+			return -E2BIG;
+		buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	*len = n;
+	return n ? 1 : 0;
+}
+
 static int write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
@@ -822,28 +840,32 @@ static enum mvm_audit_status walk_segment(struct walk *w, const char *path, cons
 	if (!f)
 		return report(w->rep, errno == ENOENT ? MVM_AUDIT_MISSING : MVM_AUDIT_IO, 0, "%s: %s", path,
 			      strerror(errno));
-	char *line = NULL;
-	size_t cap = 0, off = 0;
-	ssize_t n;
+	char *line = malloc(MAX_LINE + 1);
+	size_t off = 0, len;
+	int n;
 	enum mvm_audit_status s = MVM_AUDIT_CLEAN;
 	bool first_line = true;
 	char detail[256];
-	while ((n = getline(&line, &cap, f)) > 0) {
-		size_t len = (size_t)n;
-		bool complete = line[len - 1] == '\n';
+	if (!line) {
+		fclose(f);
+		return report(w->rep, MVM_AUDIT_IO, 0, "out of memory");
+	}
+	while ((n = read_line(f, line, &len)) != 0) {
 		if (live && off >= limit) {
 			s = report(w->rep, MVM_AUDIT_TORN, w->next_seq, "%s: bytes beyond the head: an append did not finish",
 				   name);
 			break;
 		}
+		if (n == -E2BIG) {
+			s = report(w->rep, MVM_AUDIT_TAMPERED, w->next_seq, "%s: a line of more than %u bytes at byte %zu",
+				   name, MAX_LINE, off);
+			break;
+		}
+		bool complete = line[len - 1] == '\n';
 		if (!complete) {
 			/* (past the head it was reported as torn above) */
 			s = report(w->rep, MVM_AUDIT_TRUNCATED, w->next_seq, "%s: the log ends inside an entry at byte %zu",
 				   name, off);
-			break;
-		}
-		if (len - 1 > MAX_LINE) {
-			s = report(w->rep, MVM_AUDIT_TAMPERED, w->next_seq, "%s: a line of %zu bytes", name, len);
 			break;
 		}
 		struct entry e;
@@ -1026,12 +1048,16 @@ int mvm_audit_each_line(const char *dir, const char *tenant, int (*fn)(void *ctx
 			r = -errno;
 			break;
 		}
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		while (!r && (n = getline(&line, &cap, f)) > 0)
-			if (line[n - 1] == '\n')
-				r = fn(ctx, line, (size_t)n - 1);
+		char *line = malloc(MAX_LINE + 1);
+		size_t n;
+		int got;
+		if (!line)
+			r = -ENOMEM;
+		while (!r && (got = read_line(f, line, &n)) != 0)
+			if (got < 0)
+				r = -EBADMSG; /* a line longer than any entry: `mvm audit verify` says more */
+			else if (line[n - 1] == '\n')
+				r = fn(ctx, line, n - 1);
 		free(line);
 		fclose(f);
 	}

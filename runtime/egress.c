@@ -442,14 +442,27 @@ static int claim_slot(struct mvm_egress_run *e, struct mvm_buf *claim, char *err
 	return errf(err, errlen, -EBUSY, "no free egress slot (%d in use)", MVM_EGRESS_SLOTS);
 }
 
+/* The next tick: when the first name is due, and at most TICK_INTERVAL_S from now (the ruleset
+ * is re-checked on every tick). One-shot, re-armed by every tick. */
+static int arm_timer(struct mvm_egress_run *e)
+{
+	long now = now_ms(), next = now + TICK_INTERVAL_S * 1000L;
+	for (size_t i = 0; i < e->npin; i++)
+		if (e->pin[i].next_ms < next)
+			next = e->pin[i].next_ms;
+	long wait = next > now ? next - now : 1;
+	struct itimerspec its = { { 0, 0 }, { wait / 1000, (wait % 1000) * 1000000L } };
+	return timerfd_settime(e->timer_fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
 static int watch_changes(struct mvm_egress_run *e)
 {
 	e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (e->timer_fd < 0)
 		return -errno;
-	struct itimerspec its = { { TICK_INTERVAL_S, 0 }, { TICK_INTERVAL_S, 0 } };
-	if (timerfd_settime(e->timer_fd, 0, &its, NULL) < 0)
-		return -errno;
+	int rc = arm_timer(e);
+	if (rc)
+		return rc;
 	e->monitor_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER);
 	if (e->monitor_fd < 0)
 		return -errno;
@@ -601,6 +614,10 @@ int mvm_egress_tick(struct mvm_egress_run *e)
 	char exp[MVM_DIGEST_STRLEN], obs[160];
 	if (mvm_egress_verify(e, exp, sizeof(exp), obs, sizeof(obs))) {
 		snprintf(e->violation, sizeof(e->violation), "table %s: expected %s, found %s", e->slot.table, exp, obs);
+		return -EPERM;
+	}
+	if (arm_timer(e)) {
+		snprintf(e->violation, sizeof(e->violation), "table %s: the timer that re-checks it failed", e->slot.table);
 		return -EPERM;
 	}
 	return 0;

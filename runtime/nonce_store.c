@@ -200,6 +200,8 @@ static int check_insert_locked(const char *state_dir, const uint8_t nonce[MVM_NO
 	int e = r ? 0 : mvm_nonce_store_scan(data, len, nonce, now, &sc);
 	if (e == -EBADMSG)
 		r = mvm_refuse(v, MVM_REJECT_NONCE_STORE, "%s: not a nonce store (bad header); refusing to admit", path);
+	else if (e == -EUCLEAN) /* a corrupt store is left as it is, torn tail included */
+		r = mvm_refuse(v, MVM_REJECT_NONCE_STORE, "%s: record %zu is corrupt; refusing to admit", path, sc.bad);
 	if (!r && sc.torn) {
 		/* A torn record from an insert that crashed before its fsync returned: that admission
 		 * never completed, so cutting it off cannot admit anything twice. */
@@ -207,9 +209,7 @@ static int check_insert_locked(const char *state_dir, const uint8_t nonce[MVM_NO
 		if (ftruncate(fd, (off_t)len) < 0 || fsync(fd) < 0)
 			r = mvm_refuse(v, MVM_REJECT_NONCE_STORE, "%s: cannot cut a torn record: %s", path, strerror(errno));
 	}
-	if (!r && e == -EUCLEAN)
-		r = mvm_refuse(v, MVM_REJECT_NONCE_STORE, "%s: record %zu is corrupt; refusing to admit", path, sc.bad);
-	else if (!r && e == -EEXIST)
+	if (!r && e == -EEXIST)
 		r = mvm_refuse(v, MVM_REJECT_REPLAY, "this plan's nonce was already admitted");
 	size_t nrec = sc.nrec, expired = sc.expired;
 	const uint8_t *recs = data ? data + HEADER : NULL;

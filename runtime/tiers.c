@@ -124,9 +124,11 @@ static void sandbox_claims(bool filter_readable, struct mvm_claim_status c[MVM_C
 	}
 	c[8].gate = "tests/sandbox_claim9.sh";
 	c[9].state = MVM_CLAIM_HOLDS;
-	c[9].why = "a network namespace with only loopback: no network at all, even when the profile allows egress "
-		   "(egress rules are not enforced by this backend yet)";
-	c[9].gate = "tests/sandbox_proc.sh";
+	c[9].why = "without network.egress the sandbox's network namespace has loopback only; with it, one veth "
+		   "pair whose traffic the signed egress.nft filters in the host's namespace (default drop, DNS only "
+		   "to the pinned resolver, metadata and the host closed), checked at the exec stop and while it runs; "
+		   "egress needs the runtime to run as root";
+	c[9].gate = "tests/egress_claim10.sh";
 }
 
 void mvm_claims_for(enum mvm_backend b, bool filter_readable, struct mvm_claim_status out[MVM_CLAIM_COUNT])

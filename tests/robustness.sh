@@ -3,11 +3,12 @@
 # and no output (no directory, no temporary file, a previous output left as it was). The
 # decoders' library-level behaviour for the same classes is in tests/test_robustness.c.
 . "$(dirname "$0")/lib.sh"
-MVM=${MVM:-$BUILD/bin/mvm}
+MVMC=$(realpath "$MVMC")
+REPO=$PWD
 W=$TMP/w
 mkdir -p "$W"
 cd "$W" || exit 1
-GOOD=$OLDPWD/profiles/python-runner.yaml
+GOOD=$REPO/profiles/python-runner.yaml
 
 # NAME EXIT PATTERN -- COMMAND...: the exit code, a message matching PATTERN on stderr, and
 # nothing left in $W/out* or as a temporary file.
@@ -41,13 +42,12 @@ expect empty_oci_json_import_exits_1 1 'empty.json:1:0: error: .* expected near 
 expect empty_bpf_disasm_exits_1 1 'not a struct sock_filter array \(0 bytes' -- "$MVMC" disasm empty.bpf
 
 # ---- binary garbage (fixed bytes: the same run every time) ----
-garbage=$'\x7fELF\x02\x01\x01\x00\xff\xfe\x00\x9d\x80garbage\x01\x02'
-printf '%s' "$garbage" >garbage.yaml
-printf '%s' "$garbage" >garbage.mvm
-printf '%s' "$garbage" >garbage.json
-printf '%s' "$garbage" | head -c 20 >garbage.bpf
-expect garbage_yaml_profile_exits_1 1 'garbage.yaml:1:1: error: (invalid UTF-8|invalid YAML)' -- build garbage.yaml
-expect garbage_dsl_profile_exits_1 1 'garbage.mvm:1:1: error: (invalid UTF-8|character U\+007F)' -- build garbage.mvm
+for f in garbage.yaml garbage.mvm garbage.json; do
+	printf '\x7fELF\x02\x01\x01\x00\xff\xfe\x00\x9d\x80garbage\x01\x02' >"$f"
+done
+head -c 20 garbage.json >garbage.bpf
+expect garbage_yaml_profile_exits_1 1 'garbage.yaml:1:1: error: control character U\+007F is not allowed' -- build garbage.yaml
+expect garbage_dsl_profile_exits_1 1 'garbage.mvm:1:1: error: character U\+007F is not allowed' -- build garbage.mvm
 expect garbage_oci_json_import_exits_1 1 'garbage.json:1:[0-9]+: error:' -- import garbage.json
 expect garbage_bpf_disasm_exits_1 1 'not a struct sock_filter array \(20 bytes' -- "$MVMC" disasm garbage.bpf
 
@@ -61,7 +61,7 @@ printf 'mvm 1;\nprofile x { tools allow "py\\xff"; }\n' >escape.mvm
 printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["caf\xe9"],"action":"SCMP_ACT_ALLOW"}]}' >latin1.json
 expect invalid_utf8_yaml_exits_1 1 'latin1.yaml:2:[0-9]+: error: invalid UTF-8' -- build latin1.yaml
 expect invalid_utf8_dsl_exits_1 1 'latin1.mvm:2:12: error: invalid UTF-8' -- build latin1.mvm
-expect overlong_utf8_yaml_exits_1 1 'overlong.yaml:2:[0-9]+: error: invalid' -- build overlong.yaml
+expect overlong_utf8_yaml_exits_1 1 'overlong.yaml:2:9: error: invalid UTF-8' -- build overlong.yaml
 expect overlong_utf8_dsl_exits_1 1 'overlong.mvm:2:3: error: invalid UTF-8' -- build overlong.mvm
 expect surrogate_utf8_dsl_exits_1 1 'surrogate.mvm:2:3: error: invalid UTF-8' -- build surrogate.mvm
 expect dsl_escape_making_invalid_utf8_exits_1 1 'escape.mvm:2:25: error: the string is not valid UTF-8' -- build escape.mvm
@@ -70,7 +70,7 @@ expect invalid_utf8_oci_json_import_exits_1 1 'latin1.json:1:[0-9]+: error: unab
 printf 'mvm: 1\n# a \x01 b\nname: x\n' >control.yaml
 printf 'mvm 1;\n# a \x01 b\nprofile x { }\n' >control.mvm
 printf 'mvm 1;\n# a \r b\nprofile x { }\n' >lone-cr.mvm
-expect control_character_yaml_exits_1 1 'control.yaml:[0-9]+:[0-9]+: error: invalid YAML: control characters' -- build control.yaml
+expect control_character_yaml_exits_1 1 'control.yaml:2:5: error: control character U\+0001 is not allowed' -- build control.yaml
 expect control_character_dsl_exits_1 1 'control.mvm:2:5: error: character U\+0001 is not allowed' -- build control.mvm
 expect lone_carriage_return_dsl_exits_1 1 'lone-cr.mvm:2:5: error: a carriage return not followed by a line feed' -- build lone-cr.mvm
 
@@ -117,7 +117,7 @@ printf 'mvm 1;\nprofile a { intent code:execute; intent vm:run; }\n' >dup.mvm
 printf 'mvm 1;\nprofile a { audit labels team = "a", team = "b"; }\n' >dup-label.mvm
 printf '{"defaultAction":"SCMP_ACT_ERRNO","defaultAction":"SCMP_ACT_ALLOW"}' >dup.json
 expect duplicate_yaml_key_exits_1 1 "dup.yaml:3:1: error: duplicate key 'name' \(first at line 2\)" -- build dup.yaml
-expect duplicate_nested_yaml_key_exits_1 1 "dup-nested.yaml:2:20: error: duplicate key 'uid'" -- build dup-nested.yaml
+expect duplicate_nested_yaml_key_exits_1 1 "dup-nested.yaml:2:19: error: duplicate key 'uid'" -- build dup-nested.yaml
 expect duplicate_dsl_statement_exits_1 1 "dup.mvm:2:34: error: duplicate 'intent' \(first at line 2\)" -- build dup.mvm
 expect duplicate_dsl_label_exits_1 1 "dup-label.mvm:2:[0-9]+: error: .*label 'team'" -- build dup-label.mvm
 expect duplicate_oci_json_key_exits_1 1 'dup.json:1:[0-9]+: error: duplicate object key' -- import dup.json
@@ -208,18 +208,18 @@ expect rootfs_with_dotdot_exits_1 1 "rootfs.yaml:2:[0-9]+: error: filesystem.roo
 
 # ---- the output directory is (or becomes) a symbolic link ----
 mkdir -p victim && echo precious >victim/keep.txt
-ln -sfn "$W/victim" "$W/out-link"
-expect output_symlink_exits_3 3 'out-link is a symbolic link; refusing to write through it' -- "$MVMC" build "$GOOD" -o "$W/out-link"
+ln -sfn "$W/victim" "$W/link-out"
+expect output_symlink_exits_3 3 'link-out is a symbolic link; refusing to write through it' -- "$MVMC" build "$GOOD" -o "$W/link-out"
 [ "$(ls victim)" = keep.txt ] && ok output_symlink_target_untouched || fail output_symlink_target_untouched "$(ls victim)"
 ln -sfn "$W/nowhere" "$W/dangling"
 expect dangling_output_symlink_exits_3 3 'dangling is a symbolic link' -- "$MVMC" build "$GOOD" -o "$W/dangling"
 [ ! -e "$W/nowhere" ] && ok dangling_output_symlink_creates_nothing || fail dangling_output_symlink_creates_nothing "nowhere exists"
-rm -f "$W/out-link" "$W/dangling"
+rm -f "$W/link-out" "$W/dangling"
 # The race: the directory is swapped for a symlink after mvmc checked it and before it moves
 # the new output into place (an LD_PRELOAD shim does the swap inside renameat2). The files the
 # link points to must survive; the new output lands as a real directory.
 CC=${CC:-cc}
-if "$CC" -shared -fPIC -o "$TMP/swap.so" "$OLDPWD/tests/robustness_swap.c" -ldl 2>"$TMP/swap.cc"; then
+if "$CC" -shared -fPIC -o "$TMP/swap.so" "$REPO/tests/robustness_swap.c" -ldl 2>"$TMP/swap.cc"; then
 	"$MVMC" build "$GOOD" -o "$W/race" 2>/dev/null
 	MVM_SWAP_TARGET="$W/race" MVM_SWAP_LINK_TO="$W/victim" LD_PRELOAD="$TMP/swap.so" \
 		ASAN_OPTIONS=verify_asan_link_order=0 "$MVMC" build "$GOOD" -o "$W/race" 2>"$TMP/race.err"
@@ -240,11 +240,11 @@ fi
 
 # ---- a read-only or full output disk (a tmpfs of our own; needs root) ----
 if [ "$(id -u)" -eq 0 ] && mkdir -p "$TMP/mnt" && mount -t tmpfs -o size=64k,mode=0755 mvm-test "$TMP/mnt" 2>/dev/null; then
-	# a first build fits; the second one cannot (a 400 KiB file is in the way): full disk
+	# a first build fits; then a file fills the disk and the next build cannot write
 	"$MVMC" build "$GOOD" -o "$TMP/mnt/out" 2>/dev/null
 	before=$(cd "$TMP/mnt/out" 2>/dev/null && sha256sum * | sha256sum)
-	head -c 40000 /dev/zero >"$TMP/mnt/filler" 2>/dev/null
-	"$MVMC" build "$OLDPWD/profiles/web-research.yaml" -o "$TMP/mnt/out" 2>"$TMP/full.err"
+	head -c 1M /dev/zero >"$TMP/mnt/filler" 2>/dev/null
+	"$MVMC" build "$REPO/profiles/web-research.yaml" -o "$TMP/mnt/out" 2>"$TMP/full.err"
 	rc=$?
 	after=$(cd "$TMP/mnt/out" 2>/dev/null && sha256sum * | sha256sum)
 	if [ $rc -eq 3 ] && grep -q 'No space left on device' "$TMP/full.err" && [ -n "$before" ] && [ "$before" = "$after" ] &&
@@ -253,7 +253,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$TMP/mnt" && mount -t tmpfs -o size=64k,mod
 	else
 		fail full_output_disk_exits_3_and_keeps_previous_output "exit $rc, $(cat "$TMP/full.err"); $(ls -a "$TMP/mnt")"
 	fi
-	"$MVMC" import oci "$OLDPWD/fuzz/corpus/import_oci/small.json" -o "$TMP/mnt/imported.yaml" 2>"$TMP/full-import.err"
+	"$MVMC" import oci "$REPO/fuzz/corpus/import_oci/small.json" -o "$TMP/mnt/imported.yaml" 2>"$TMP/full-import.err"
 	rc=$?
 	if [ $rc -ne 0 ] && [ ! -e "$TMP/mnt/imported.yaml" ] && ! compgen -G "$TMP/mnt/imported.yaml.tmp.*" >/dev/null; then
 		ok full_output_disk_import_writes_nothing
@@ -271,8 +271,8 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$TMP/mnt" && mount -t tmpfs -o size=64k,mod
 	fi
 	"$MVMC" build "$GOOD" -o "$TMP/mnt/out" 2>"$TMP/ro2.err"
 	rc=$?
-	after=$(cd "$TMP/mnt/out" && sha256sum * | sha256sum)
-	if [ $rc -eq 3 ] && [ "$before" = "$after" ]; then
+	after=$(cd "$TMP/mnt/out" 2>/dev/null && sha256sum * | sha256sum)
+	if [ $rc -eq 3 ] && [ -n "$before" ] && [ "$before" = "$after" ]; then
 		ok read_only_output_disk_keeps_previous_output
 	else
 		fail read_only_output_disk_keeps_previous_output "exit $rc: $(cat "$TMP/ro2.err")"

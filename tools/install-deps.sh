@@ -9,6 +9,7 @@ packages=(
 	python3 python3-jsonschema python3-yaml
 	busybox strace
 	bubblewrap util-linux binutils
+	nftables libnftables-dev iproute2
 )
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 export DEBIAN_FRONTEND=noninteractive

@@ -871,11 +871,15 @@ static int launch(struct run *r, const struct mvm_sandbox_config *cfg, const str
 		fail(r, MVM_SANDBOX_SETUP_FAILED, "waiting for the sandbox: %s", strerror(-rc));
 		return rc;
 	}
+	if (r->killed_by_tick) {
+		/* What the workload ran under stopped being what was checked (the egress rules in
+		 * force, for one): it was killed, as a posture mismatch would have been. */
+		fail(r, MVM_SANDBOX_REFUSED_POSTURE, "killed while it ran: the caller's check failed (see its audit entries)");
+		return -EPERM;
+	}
 	if (!r->have_status) {
-		fail(r, MVM_SANDBOX_SETUP_FAILED, "%s",
-		     r->killed_by_tick ? "killed while running: the caller's check failed (see its audit entries)"
-				       : "the sandbox's init exited without the workload's status");
-		return r->killed_by_tick ? -EPERM : -ECHILD;
+		fail(r, MVM_SANDBOX_SETUP_FAILED, "the sandbox's init exited without the workload's status");
+		return -ECHILD;
 	}
 	r->res->outcome = MVM_SANDBOX_RAN;
 	r->res->wait_status = r->status;

@@ -85,7 +85,8 @@ void mvm_sandbox_config_init(struct mvm_sandbox_config *cfg);
 enum mvm_sandbox_outcome {
 	MVM_SANDBOX_RAN = 0,         /* the workload ran; wait_status is its status */
 	MVM_SANDBOX_REFUSED_FILTER,  /* the filter bytes do not hash to filter_digest: nothing launched */
-	MVM_SANDBOX_REFUSED_POSTURE, /* posture mismatch (or partial under require_full): killed before its first instruction */
+	MVM_SANDBOX_REFUSED_POSTURE, /* posture mismatch (or partial under require_full): killed before its first
+				      * instruction; or killed later because hooks.on_tick said the posture changed */
 	MVM_SANDBOX_SETUP_FAILED,    /* a setup step failed (error names it): the workload never ran */
 	MVM_SANDBOX_NOT_FOUND,       /* the command does not exist inside the sandbox */
 	MVM_SANDBOX_EXEC_FAILED,     /* execve failed after the filter was installed */
