@@ -211,14 +211,6 @@ static bool put_addr_set(struct mvm_buf *b, const char *name, const struct mvm_e
 	return n > 0;
 }
 
-static bool group_used(const struct mvm_egress *e, const struct groups *gs, size_t g)
-{
-	for (size_t i = 0; i < e->nrule; i++)
-		if (gs->of_rule[i] == g)
-			return true;
-	return false;
-}
-
 static void put_port_set(struct mvm_buf *b, const struct group *g, size_t gi)
 {
 	char name[32];
@@ -321,13 +313,23 @@ static int resolver_text(const char *resolver, char *out, size_t outlen, const c
 int mvm_emit_nft(struct mvm_diag *d, const struct mvm_profile *p, struct mvm_buf *out)
 {
 	const struct mvm_egress *e = &p->egress;
-	(void)d;
 	if (!e->present)
 		return -ENOENT;
 	char res[INET6_ADDRSTRLEN] = "";
 	const char *res_fam = NULL;
-	if (e->resolver && resolver_text(e->resolver, res, sizeof(res), &res_fam))
+	if (e->resolver && resolver_text(e->resolver, res, sizeof(res), &res_fam)) {
+		mvm_diag_error(d, e->loc.file, e->loc.line, e->loc.col, "resolver '%s' is not an IP address", e->resolver);
 		return -EINVAL;
+	}
+	/* Both front ends give every rule a protocol, and ports to TCP and UDP; anything else has
+	 * no meaning here (and must not silently become something). */
+	for (size_t i = 0; i < e->nrule; i++) {
+		const struct mvm_egress_rule *r = &e->rule[i];
+		if (r->proto == MVM_PROTO_ANY || (r->proto != MVM_PROTO_ICMP && !r->nport)) {
+			mvm_diag_error(d, r->loc.file, r->loc.line, r->loc.col, "egress rule without a protocol or ports");
+			return -EINVAL;
+		}
+	}
 	struct groups gs;
 	int rc = groups_build(e, &gs);
 	if (rc) {
@@ -352,8 +354,7 @@ int mvm_emit_nft(struct mvm_diag *d, const struct mvm_profile *p, struct mvm_buf
 	put_set_header(&sets, "host6", "ipv6_addr", "interval");
 	mvm_buf_puts(&sets, "\t\tauto-merge\n\t}\n");
 	for (size_t g = 0; g < gs.n; g++)
-		if (group_used(e, &gs, g))
-			put_port_set(&sets, &gs.g[g], g);
+		put_port_set(&sets, &gs.g[g], g);
 	put_cidr_sets(&sets, &exc, e, &gs, EXCEPTION);
 	put_cidr_sets(&sets, &allow, e, &gs, ALLOW);
 	put_host_sets(&sets, &allow, e, &gs);

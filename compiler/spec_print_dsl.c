@@ -27,11 +27,22 @@ static void quote(struct mvm_buf *b, const char *s)
 		case '\n': mvm_buf_puts(b, "\\n"); break;
 		case '\t': mvm_buf_puts(b, "\\t"); break;
 		case '\r': mvm_buf_puts(b, "\\r"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				mvm_buf_printf(b, "\\x%02x", *p);
-			else
+		default: {
+			/* what the DSL refuses raw (grammar/dsl_build.c): C0 and C1 controls, DEL, the
+			 * line breaks NEL, LS and PS, U+FFFE and U+FFFF; written as their bytes */
+			size_t k = *p < 0x20 || *p == 0x7f ? 1
+				   : p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f ? 2
+				   : p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9) ? 3
+				   : p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf) ? 3
+				   : 0;
+			if (!k) {
 				mvm_buf_put(b, p, 1);
+				break;
+			}
+			for (size_t i = 0; i < k; i++)
+				mvm_buf_printf(b, "\\x%02x", p[i]);
+			p += k - 1;
+		}
 		}
 	}
 	mvm_buf_put(b, "\"", 1);

@@ -42,10 +42,20 @@ static void dquote(struct mvm_buf *b, const char *s)
 		case '\t': mvm_buf_puts(b, "\\t"); break;
 		case '\r': mvm_buf_puts(b, "\\r"); break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				mvm_buf_printf(b, "\\x%02x", *p);
-			else
+			} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+				/* C1 controls (NEL among them, a line break in YAML): escaped by code point */
+				mvm_buf_printf(b, "\\x%02x", p[1]);
+				p++;
+			} else if ((p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) ||
+				   (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))) {
+				/* LS and PS (line breaks in YAML), U+FFFE and U+FFFF (not printable) */
+				mvm_buf_printf(b, "\\u%04X", (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f));
+				p += 2;
+			} else {
 				mvm_buf_put(b, p, 1);
+			}
 		}
 	}
 	mvm_buf_put(b, "\"", 1);

@@ -5,7 +5,7 @@
  *      (so that verification gets past the signature into the plan and artifact checks),
  *      followed by the other files; bit 2 of the mode byte adds plan.json = the payload;
  *   2  the rest is an execution-plan payload the harness signs with its trusted host key;
- *   3  the rest is one canonical JSON value.
+ *   3  the rest is one canonical JSON value (or a public key file: mvm_pubkey_parse).
  * Files follow the first section as "\n--file NAME\n" + bytes, repeated. Properties: nothing
  * verifies unless the signature is the trusted key's over the exact bytes; a canonical value
  * re-encodes to exactly its bytes (one value, one encoding). */
@@ -181,10 +181,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a host signature never passes for a bundle */
 		verify_bundle(env.data, env.len, &fs, false);
 		break;
-	case 3:
+	case 3: {
 		canonical_roundtrip(text, nfirst);
 		plan_parse(text, nfirst);
+		/* a trust store's public key file: exact, so it formats back to the same bytes */
+		struct mvm_pubkey k;
+		char back[256];
+		if (mvm_pubkey_parse(text, nfirst, &k) == 0) {
+			FUZZ_CHECK(mvm_pubkey_format(&k, back, sizeof(back)) == 0);
+			FUZZ_CHECK(strlen(back) == nfirst && memcmp(back, text, nfirst) == 0);
+		}
 		break;
+	}
 	}
 	mvm_buf_free(&env);
 	free_files(&fs);

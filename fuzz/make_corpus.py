@@ -126,6 +126,7 @@ def seed_dsse(mvmc):
                  "schema": 1, "tenant": "default", "valid_from": NOW, "valid_until": NOW + 300}
     put("dsse", "exec-plan", b"\x02" + canon(exec_plan))
     put("dsse", "canonical-values", b"\x03" + canon({"a": [1, -2, "\u00e9\n\"\\"], "b": {"c": {}}, "d": []}))
+    put("dsse", "public-key", b"\x03mvm-public-key-v1 publisher " + base64.b64encode(bytes(range(32))) + b"\n")
     put("dsse", "canonical-escapes", b"\x03" + b'["\\u0001\\b\\f\\n\\r\\t",9223372036854775807,-9223372036854775808]')
 
 

@@ -201,6 +201,7 @@ static int parse_network(struct walk *w, const struct mvm_cj *net, struct mvm_pl
 	}
 	p->egress = true;
 	p->negress_rules = allow->n;
+	p->egress_resolver = resolver != NULL;
 	return 0;
 }
 

@@ -88,6 +88,7 @@ struct mvm_plan {
 	const char **artifact_name, **artifact_digest;
 	bool egress;                    /* network.egress is an allow list (not "none") */
 	size_t negress_rules;
+	bool egress_resolver;           /* network.egress names a DNS resolver (itself a destination) */
 	const char *secrets;            /* "none", "plan-bound", "attestation-bound" */
 	int64_t uid, gid;
 	size_t nlabel;

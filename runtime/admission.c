@@ -25,6 +25,10 @@ int mvm_plan_check_ceiling(const struct mvm_stdlib *st, const struct mvm_plan *p
 			return mvm_refuse(v, MVM_REJECT_INTENT_CEILING, "tier '%s' is above the ceiling of intent '%s' ('%s')",
 					  p->tier, in->name, mvm_tier_names[in->max_tier]);
 	}
+	/* The resolver is a destination too: DNS is egress (and a channel out). */
+	if (p->egress && p->egress_resolver && !p->negress_rules && !in->egress_allowed)
+		return mvm_refuse(v, MVM_REJECT_INTENT_CEILING, "intent '%s' allows no egress, the plan allows DNS to a resolver",
+				  in->name);
 	if (p->egress && p->negress_rules && !in->egress_allowed)
 		return mvm_refuse(v, MVM_REJECT_INTENT_CEILING, "intent '%s' allows no egress, the plan allows %zu destination(s)",
 				  in->name, p->negress_rules);

@@ -387,6 +387,19 @@ static int pin_refresh(struct mvm_egress_run *e, struct mvm_egress_pin *p, int t
 		p->failing = true;
 		return strict ? arc : 0;
 	}
+	/* Each address once (an answer may repeat one, through a CNAME chain for example), with
+	 * the smallest TTL it came with. */
+	size_t k = 0;
+	for (size_t i = 0; i < ans.n; i++) {
+		size_t j = 0;
+		while (j < k && !(ans.addr[j].family == ans.addr[i].family && !memcmp(ans.addr[j].addr, ans.addr[i].addr, 16)))
+			j++;
+		if (j == k)
+			ans.addr[k++] = ans.addr[i];
+		else if (ans.addr[i].ttl < ans.addr[j].ttl)
+			ans.addr[j].ttl = ans.addr[i].ttl;
+	}
+	ans.n = k;
 	uint32_t ttl = UINT32_MAX;
 	bool changed = !p->pinned_once || p->failing;
 	for (size_t i = 0; i < ans.n; i++) {
@@ -493,6 +506,9 @@ int mvm_egress_setup(struct mvm_egress_run *e, const struct mvm_egress_config *c
 	if (geteuid() != 0)
 		return errf(err, errlen, -EPERM, "egress needs the runtime to run as root (a veth pair and nftables rules "
 				  "in the host's network namespace)");
+	if (!egress_proc_is_ours())
+		return errf(err, errlen, -EPERM, "/proc belongs to another pid namespace: the owners of egress tables "
+				  "cannot be told apart (mount a /proc for this one)");
 	if (!(e->nft = egress_nft_new()))
 		return errf(err, errlen, -ENOMEM, "libnftables: cannot create a context");
 	int rc = mvm_egress_sweep(e->nft);

@@ -21,4 +21,7 @@ int egress_delete_handle(struct nft_ctx *n, uint64_t handle);
 uint64_t egress_start_time(pid_t pid);
 uint64_t egress_pidns(void);
 bool egress_owner_alive(pid_t pid, uint64_t start);
+/* Whether /proc shows this process under its own pid (it does not when /proc was mounted by
+ * another pid namespace): owners can only be judged when it does. */
+bool egress_proc_is_ours(void);
 #endif

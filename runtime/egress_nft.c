@@ -64,10 +64,9 @@ int mvm_egress_wrap(const struct mvm_egress_slot *s, const char *body, size_t le
 
 /* Field 22 of /proc/PID/stat: the start time in clock ticks since boot (0 when unreadable).
  * The command name (field 2) may hold spaces and parentheses: parse after its last ')'. */
-uint64_t egress_start_time(pid_t pid)
+static uint64_t start_time_at(const char *path)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char buf[1024];
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return 0;
@@ -82,6 +81,19 @@ uint64_t egress_start_time(pid_t pid)
 		p = strchr(p + 1, ' ');
 	}
 	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+uint64_t egress_start_time(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	return start_time_at(path);
+}
+
+bool egress_proc_is_ours(void)
+{
+	uint64_t self = start_time_at("/proc/self/stat");
+	return self != 0 && self == egress_start_time(getpid());
 }
 
 uint64_t egress_pidns(void)

@@ -12,6 +12,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v nft >/dev/null || ! command -v ip >/dev/
 	exit 0
 fi
 trap 'egress_down; rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
 export MVM_HOME="$TMP/home" MVM_ACK_DOCKER_TIER=1
 unset MVM_HOST_KEY MVM_TENANT MVM_MAX_WINDOW MVM_CLOCK_SKEW SOURCE_DATE_EPOCH
 mkdir -p -m 0700 "$MVM_HOME" "$TMP/keys"
@@ -120,6 +121,31 @@ grep -q "^dns.pin svc.test 198.51.100.3 2 $" <<<"$pins" && grep -q "^dns.pin svc
 	ok each_pin_is_audited_with_its_ttl || fail each_pin_is_audited_with_its_ttl "$pins"
 grep -q "^dns.refused nx.test" <<<"$pins" && ! grep -q "^dns.pin nx.test" <<<"$pins" &&
 	ok a_name_that_does_not_resolve_is_audited_as_a_refusal || fail a_name_that_does_not_resolve_is_audited_as_a_refusal "$pins"
+
+# One sandbox never reaches another, even under a rule that covers its address: sandbox A
+# listens, the host reaches it (control), sandbox B (allowed 10.0.0.0/8:7000) does not. Two
+# things stop it, each tested: A's table lets nothing in, and B's drops the whole sandbox pool
+# (10.222.255.252 is in the pool but served by the server namespace, not by a sandbox).
+cp "$(dirname "$0")/egress/listen.py" "$TMP/share/"
+profile listener "allow:" "  - {cidr: 192.0.2.1/32, proto: tcp, ports: [1]}"
+profile neighbour "allow:" "  - {cidr: 10.0.0.0/8, proto: tcp, ports: [7000]}"
+before=$("$MVM" audit show --json 2>/dev/null | grep -c '"egress.applied"')
+ip netns exec "$EG_H" "$MVM" run --profile "$TMP/listener" --share "$TMP/share:/share:rw" -- \
+	/usr/bin/python3 /share/listen.py tcp/0.0.0.0/7000 >"$TMP/lout" 2>"$TMP/lerr" &
+lpid=$!
+for _ in $(seq 100); do grep -q ready "$TMP/lout" && break; sleep 0.05; done
+a_addr=$("$MVM" audit show --json 2>/dev/null | grep '"egress.applied"' | sed -n "$((before + 1))p" |
+	sed -n 's/.*device mvm[0-9]*, \(10\.222\.[0-9.]*\) and.*/\1/p')
+ip netns exec "$EG_H" python3 "$TMP/share/probe.py" "tcp/$a_addr/7000" tcp/10.222.255.252/7000 >"$TMP/control" 2>&1
+run_in_host "$TMP/neighbour" "tcp/$a_addr/7000" tcp/10.222.255.252/7000 >"$TMP/out" 2>"$TMP/err"
+kill -TERM $lpid 2>/dev/null
+wait $lpid 2>/dev/null
+if [ -n "$a_addr" ] && [ "$(grep -c ' ok$' "$TMP/control")" -eq 2 ]; then
+	expect_checks a_sandbox_never_reaches_another_even_under_a_rule_for_it "$TMP/out" "tcp/$a_addr/7000 fail"
+	expect_checks the_sandbox_pool_is_dropped_wherever_it_is_routed "$TMP/out" "tcp/10.222.255.252/7000 fail"
+else
+	fail a_sandbox_never_reaches_another_even_under_a_rule_for_it "control failed, A at '$a_addr': $(tr '\n' '|' <"$TMP/control") $(cat "$TMP/lerr")"
+fi
 
 # The ruleset in force is checked at the exec stop (posture) and while the workload runs:
 # a rule slipped into the sandbox's table kills it.

@@ -72,4 +72,21 @@ printf 'mvm: 1\nname: r\nintent: code:execute\nextends: standard\nnetwork:\n  eg
 rc=$?
 [ $rc -eq 1 ] && grep -q "error: intent 'code:execute' allows no network egress, but network.egress names a resolver" "$TMP/err" &&
 	ok a_resolver_under_a_deny_intent_does_not_compile || fail a_resolver_under_a_deny_intent_does_not_compile "exit $rc: $(cat "$TMP/err")"
+# Egress needs root: an unprivileged runtime refuses the launch (fail closed) and nothing runs.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	u="$TMP/unpriv"
+	chmod 0711 "$TMP"
+	mkdir -p "$u" && chown 65534:65534 "$u"
+	setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$u" MVM_HOME="$u/h" MVM_ACK_DOCKER_TIER=1 bash -c '
+		cd "$HOME" && mkdir -m 0700 h k && "$0" keygen --role publisher -o k/ci >/dev/null &&
+		"$0" keygen --role host -o h/host >/dev/null && "$1" trust add k/ci.pub h/host.pub >/dev/null &&
+		"$0" build "$2" -o b --sign-key k/ci.key 2>/dev/null && "$1" run --profile b -- /bin/echo RAN' \
+		"$PWD/$MVMC" "$PWD/$MVM" "$TMP/eg.yaml" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 125 ] && ! grep -q RAN "$TMP/out" && grep -q "egress needs the runtime to run as root" "$TMP/err" &&
+		ok unprivileged_runtime_refuses_egress_and_runs_nothing ||
+		fail unprivileged_runtime_refuses_egress_and_runs_nothing "exit $rc: $(cat "$TMP/out" "$TMP/err")"
+else
+	skip unprivileged_runtime_refuses_egress_and_runs_nothing "needs root and setpriv"
+fi
 finish

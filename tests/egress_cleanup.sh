@@ -14,6 +14,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v nft >/dev/null || ! command -v unshare >
 	exit 0
 fi
 trap 'egress_down; rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
 export MVM_HOME="$TMP/home" MVM_ACK_DOCKER_TIER=1
 unset MVM_HOST_KEY MVM_TENANT MVM_MAX_WINDOW MVM_CLOCK_SKEW SOURCE_DATE_EPOCH
 mkdir -p -m 0700 "$MVM_HOME" "$TMP/keys"

@@ -583,6 +583,15 @@ static void test_intent_ceiling_is_rechecked_from_the_signed_plan(void **state)
 	assert_int_equal(mvm_plan_check_ceiling(f->st, &plan, &v), -EPERM);
 	mvm_arena_free(&a);
 	free(p);
+	/* DNS to a resolver is egress too: a resolver alone under a deny intent is refused. */
+	p = plan_with(f, "\"network\":{\"egress\":\"none\"}", "\"network\":{\"egress\":{\"allow\":[],\"resolver\":\"10.0.2.3\"}}");
+	mvm_arena_init(&a, 0);
+	assert_int_equal(mvm_plan_parse(&a, p, strlen(p), &plan, &v), 0);
+	assert_true(plan.egress_resolver);
+	assert_int_equal(mvm_plan_check_ceiling(f->st, &plan, &v), -EPERM);
+	assert_reason(v.reason, MVM_REJECT_INTENT_CEILING);
+	mvm_arena_free(&a);
+	free(p);
 }
 
 /* ---- replay ---- */

@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(
 	build-essential pkg-config clang llvm
+	libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz-smoke); llvm: llvm-cov
 	libseccomp-dev libyaml-dev libjansson-dev libsodium-dev libcmocka-dev
 	bison flex
 	python3 python3-jsonschema python3-yaml

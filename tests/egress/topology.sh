@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The network the egress tests run in (sourced; needs root, ip, nft, python3). Nothing here
 # touches the real host's network: "the host" is a network namespace of its own.
 #
@@ -5,12 +6,13 @@
 #         a listener on 198.51.100.1:9000 (a service of the host itself); a route to
 #         169.254.169.254 through the server side (so only the rules can keep it away).
 #   $EG_S "servers": 198.51.100.2, .3, .4/24, 2001:db8:1::2/64 on sh0, 169.254.169.254 on lo;
-#         TCP listeners (see EG_LISTEN), a UDP echo on 198.51.100.2:7, and two DNS servers
+#         10.222.255.252 on lo (inside the sandbox pool, but routed here: the network address of
+#         the last slot, never a sandbox's or the host's); TCP listeners (see EG_LISTEN), a UDP echo on 198.51.100.2:7, and two DNS servers
 #         (tests/dns_server.py) on 198.51.100.2:53 (the pinned resolver) and 198.51.100.3:53
 #         (another server), both answering from $EG_ZONE, which a test may rewrite.
 EG_LISTEN="tcp/198.51.100.2/8080 tcp/198.51.100.2/8081 tcp/198.51.100.2/80 tcp/198.51.100.3/8080
 tcp/198.51.100.3/80 tcp/198.51.100.3/53 tcp/198.51.100.4/8080 tcp/2001:db8:1::2/8080 tcp/169.254.169.254/80
-udp/198.51.100.2/7"
+udp/198.51.100.2/7 tcp/10.222.255.252/7000"
 EG_PIDS=""
 
 eg_wait_ready() { # FILE: until the server started in the background says "ready" (5 s at most)
@@ -32,10 +34,12 @@ egress_up() { # NAME (unique per test run); sets EG_H, EG_S, EG_ZONE
 	ip -n "$EG_S" addr add 198.51.100.4/24 dev sh0 &&
 	ip -n "$EG_S" addr add 2001:db8:1::2/64 dev sh0 nodad &&
 	ip -n "$EG_S" addr add 169.254.169.254/32 dev lo &&
+	ip -n "$EG_S" addr add 10.222.255.252/32 dev lo &&
 	ip -n "$EG_H" link set hs0 up && ip -n "$EG_S" link set sh0 up &&
 	ip -n "$EG_S" route add default via 198.51.100.1 &&
 	ip -n "$EG_S" -6 route add default via 2001:db8:1::1 &&
 	ip -n "$EG_H" route add 169.254.169.254/32 via 198.51.100.2 &&
+	ip -n "$EG_H" route add 10.222.255.252/32 via 198.51.100.2 &&
 	ip netns exec "$EG_H" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
 	local dir
 	dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
