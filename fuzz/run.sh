@@ -28,7 +28,9 @@ mkdir -p "$logs" "$build/crashes"
 run_one() { # TARGET -> prints "TARGET STATUS RUNS"
 	local t=$1 dict=fuzz/dict/$1.dict log=$logs/$1.log
 	mkdir -p "$build/corpus/$t"
-	local args=(-max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -print_final_stats=1
+	# A fixed seed (FUZZ_SEED, default 1) makes a CI smoke run repeatable: a finding there can be
+	# reproduced with the same command rather than depending on luck.
+	local args=(-seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -print_final_stats=1
 		-artifact_prefix="$build/crashes/$t-" "$build/corpus/$t")
 	[ -f "$dict" ] && args=(-dict="$dict" "${args[@]}")
 	[ -d "fuzz/corpus/$t" ] && args+=("fuzz/corpus/$t")

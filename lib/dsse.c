@@ -58,13 +58,26 @@ void mvm_b64_put(struct mvm_buf *b, const void *data, size_t len)
 	free(tmp);
 }
 
-/* libsodium rejects non-zero padding bits and bad padding; the length check below leaves a
- * single accepted text per byte string. */
+/* libsodium 1.0.18 decodes some bytes outside the alphabet (0x80 and up) as if they were
+ * digits: "\xc3\xa9" reads as "//". Only the alphabet and padding may reach it. */
+static bool b64_alphabet(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+		      c == '='))
+			return false;
+	}
+	return true;
+}
+
+/* libsodium rejects non-zero padding bits and bad padding; with the alphabet and length checks
+ * below, a single text is accepted per byte string. */
 int mvm_b64_decode_exact(const char *s, size_t len, uint8_t *out, size_t want)
 {
 	size_t got;
 	const char *end;
-	if (len != sodium_base64_ENCODED_LEN(want, sodium_base64_VARIANT_ORIGINAL) - 1)
+	if (len != sodium_base64_ENCODED_LEN(want, sodium_base64_VARIANT_ORIGINAL) - 1 || !b64_alphabet(s, len))
 		return -EINVAL;
 	if (sodium_base642bin(out, want, s, len, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    got != want || end != s + len)
@@ -74,7 +87,7 @@ int mvm_b64_decode_exact(const char *s, size_t len, uint8_t *out, size_t want)
 
 int mvm_b64_decode_alloc(struct mvm_arena *a, const char *s, size_t len, uint8_t **out, size_t *outlen)
 {
-	if (len % 4)
+	if (len % 4 || !b64_alphabet(s, len))
 		return -EINVAL;
 	size_t max = len / 4 * 3;
 	uint8_t *buf = mvm_arena_alloc(a, max + 1);

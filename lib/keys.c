@@ -65,11 +65,16 @@ void mvm_seckey_wipe(struct mvm_seckey *k)
 	sodium_memzero(k->sk, sizeof(k->sk));
 }
 
-/* Canonical base64 only: decodes exactly `want` bytes from exactly `len` characters. */
+/* Canonical base64 only: decodes exactly `want` bytes from exactly `len` characters (checked to
+ * be the alphabet first: libsodium 1.0.18 reads some bytes from 0x80 up as digits). */
 static int b64_decode_exact(const char *s, size_t len, uint8_t *out, size_t want)
 {
 	size_t got;
 	const char *end;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '+' || s[i] == '/' || s[i] == '='))
+			return -EINVAL;
 	if (sodium_base642bin(out, want, s, len, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    got != want || end != s + len)
 		return -EINVAL;

@@ -244,6 +244,39 @@ static void test_invalid_utf8_in_canonical_json_is_refused(void **state)
 	assert_int_equal(cj("\"caf\xc3\xa9\"", 7, err), 0);
 }
 
+/* Bytes outside the base64 alphabet (libsodium 1.0.18 reads "\xc3\xa9" as "//"): an envelope
+ * whose payload text differs from the signed one's must not parse, or its bytes (and digest)
+ * would be malleable while it still verifies. */
+static void test_base64_outside_the_alphabet_is_refused(void **state)
+{
+	(void)state;
+	uint8_t out[3];
+	assert_int_equal(mvm_b64_decode_exact("////", 4, out, 3), 0);
+	assert_int_equal(mvm_b64_decode_exact("\xc3\xa9\xc3\xa9", 4, out, 3), -EINVAL);
+	struct mvm_seckey k;
+	struct mvm_buf env = { 0 };
+	assert_int_equal(mvm_key_generate(MVM_ROLE_PUBLISHER, &k), 0);
+	assert_int_equal(mvm_dsse_sign_envelope(&k, MVM_TYPE_PLAN, "\xff\xff\xff", 3, &env), 0);
+	char *slashes = strstr(env.data, "\"////\"");
+	assert_non_null(slashes);
+	memcpy(slashes + 1, "\xc3\xa9", 2);
+	struct mvm_arena a;
+	struct mvm_dsse e;
+	char err[160];
+	mvm_arena_init(&a, 1u << 20);
+	assert_int_equal(mvm_dsse_parse(&a, env.data, env.len, &e, err, sizeof(err)), -EINVAL);
+	mvm_arena_free(&a);
+	mvm_buf_free(&env);
+	/* a public key file (trust store) the same way */
+	struct mvm_pubkey pk;
+	char text[256];
+	assert_int_equal(mvm_pubkey_format(&k.pub, text, sizeof(text)), 0);
+	assert_int_equal(mvm_pubkey_parse(text, strlen(text), &pk), 0);
+	char *b64 = strchr(strchr(text, ' ') + 1, ' ') + 1;
+	memcpy(b64, "\xc3\xa9", 2);
+	assert_int_equal(mvm_pubkey_parse(text, strlen(text), &pk), -EINVAL);
+}
+
 static void test_bundle_with_a_100mb_file_is_refused_without_reading_it(void **state)
 {
 	char path[256];
@@ -463,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_empty_envelope_is_malformed),
 		cmocka_unit_test(test_garbage_envelope_is_malformed),
 		cmocka_unit_test(test_invalid_utf8_in_canonical_json_is_refused),
+		cmocka_unit_test(test_base64_outside_the_alphabet_is_refused),
 		cmocka_unit_test_setup_teardown(test_bundle_with_a_100mb_file_is_refused_without_reading_it, make_dir, remove_dir),
 		cmocka_unit_test(test_canonical_json_nesting_10k_deep_is_refused),
 		cmocka_unit_test(test_canonical_json_duplicate_key_is_refused),
