@@ -85,22 +85,6 @@ static int check_tenant(const char *t)
 	return 0;
 }
 
-static int load_host_key(const char *path, struct mvm_seckey *k)
-{
-	char err[512];
-	if (mvm_seckey_load(path, k, err, sizeof(err))) {
-		fprintf(stderr, "mvm: host key: %s\n", err);
-		return -1;
-	}
-	if (k->pub.role != MVM_ROLE_HOST) {
-		fprintf(stderr, "mvm: %s is a %s key; plans and audit entries are signed with a host key\n", path,
-			mvm_role_name(k->pub.role));
-		mvm_seckey_wipe(k);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- trust ---- */
 
 static int print_key(void *ctx, const char *root, const struct mvm_pubkey *k, enum mvm_trust_state st)
@@ -265,7 +249,7 @@ static int cmd_plan(struct ctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct mvm_seckey k;
-	if (load_host_key(key, &k))
+	if (mvm_host_key_load(key, &k))
 		return EXIT_KEY;
 	struct mvm_clock clock = { (int64_t)time(NULL), c->policy.skew_s };
 	struct mvm_bundle b;
@@ -346,7 +330,7 @@ static int cmd_admit(struct ctx *c, int argc, char **argv)
 	struct mvm_admission adm;
 	memset(&adm, 0, sizeof(adm));
 	struct mvm_seckey key;
-	bool have_key = load_host_key(keypath, &key) == 0;
+	bool have_key = mvm_host_key_load(keypath, &key) == 0;
 	char *plan = NULL;
 	size_t plan_len = 0;
 	int code = EXIT_REFUSED;
@@ -596,7 +580,7 @@ static int cmd_audit(struct ctx *c, int argc, char **argv)
 		struct mvm_seckey k;
 		struct mvm_audit a;
 		char err[512];
-		if (load_host_key(keypath, &k))
+		if (mvm_host_key_load(keypath, &k))
 			return EXIT_IO;
 		int r = mvm_audit_init(&a, c->paths.audit, c->tenant, &k, &c->trust, err, sizeof(err));
 		if (!r)

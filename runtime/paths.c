@@ -165,3 +165,19 @@ bool mvm_tenant_valid(const char *s)
 			return false;
 	return true;
 }
+
+int mvm_host_key_load(const char *path, struct mvm_seckey *k)
+{
+	char err[512];
+	if (mvm_seckey_load(path, k, err, sizeof(err))) {
+		fprintf(stderr, "mvm: host key: %s\n", err);
+		return -1;
+	}
+	if (k->pub.role != MVM_ROLE_HOST) {
+		fprintf(stderr, "mvm: %s is a %s key; plans and audit entries are signed with a host key\n", path,
+			mvm_role_name(k->pub.role));
+		mvm_seckey_wipe(k);
+		return -1;
+	}
+	return 0;
+}

@@ -104,22 +104,6 @@ static int egress_on_posture(void *ctx, const struct mvm_posture_verdict *v, boo
 	return on_posture(((struct egress_hooks *)ctx)->rc, v, acceptable);
 }
 
-static int load_host_key(const char *path, struct mvm_seckey *k)
-{
-	char err[512];
-	if (mvm_seckey_load(path, k, err, sizeof(err))) {
-		fprintf(stderr, "mvm: host key: %s\n", err);
-		return -1;
-	}
-	if (k->pub.role != MVM_ROLE_HOST) {
-		fprintf(stderr, "mvm: %s is a %s key; plans and audit entries are signed with a host key\n", path,
-			mvm_role_name(k->pub.role));
-		mvm_seckey_wipe(k);
-		return -1;
-	}
-	return 0;
-}
-
 struct run_opts {
 	const char *bundle_dir, *plan_file, *backend, *tenant, *host_key;
 	int require_tier;
@@ -230,7 +214,7 @@ int mvm_cmd_run(int argc, char **argv)
 	struct mvm_trust trust;
 	mvm_paths_trust(&paths, &trust);
 	struct mvm_seckey key;
-	bool have_key = load_host_key(o.host_key ? o.host_key : paths.host_key, &key) == 0;
+	bool have_key = mvm_host_key_load(o.host_key ? o.host_key : paths.host_key, &key) == 0;
 	struct mvm_arena arena;
 	struct mvm_diag diag;
 	struct mvm_stdlib *st = NULL;

@@ -35,6 +35,9 @@ struct mvm_paths {
 	char host_key[PATH_MAX];     /* $MVM_HOST_KEY, HOME/host.key, or /etc/mvm/host.key */
 };
 int mvm_paths_init(struct mvm_paths *p, char *err, size_t errlen);
+/* Loads the host key (plans and audit entries); reports on stderr and returns -1 when it cannot
+ * be used (unreadable, unsafe, or not a host key). */
+int mvm_host_key_load(const char *path, struct mvm_seckey *k);
 /* The trust stores to search, in order. */
 void mvm_paths_trust(const struct mvm_paths *p, struct mvm_trust *t);
 /* Creates dir (and missing parents) with `mode`; refuses an existing one that is a symlink or
